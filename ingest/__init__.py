@@ -1,0 +1,1 @@
+"""Ingest: load, normalise, structure, chunk and index the document collection."""

@@ -1,0 +1,86 @@
+"""Typed records passed between the ingest steps: load → normalise → structure → chunk → index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SECTION_SEPARATOR = " › "
+
+BlockKind = Literal["heading", "paragraph", "bullet", "table_row", "footnote"]
+
+
+class SourceText(BaseModel):
+    """A loaded file: its text as lines, numbered as cited (line 1 = ``lines[0]``).
+
+    For .txt/.md these are the file's own lines; for .docx one line per paragraph or table row;
+    for .pdf the text layer's lines, page after page.
+    """
+
+    path: Path
+    lines: list[str]
+    encoding: str
+    sha256: str = Field(description="hash of the file's bytes; drives incremental ingest")
+
+
+class Footnote(BaseModel):
+    marker: str = Field(description="as printed in the text: ¹, ¹⁴, 13 or (1)")
+    text: str
+    line_start: int
+    line_end: int
+
+
+class Block(BaseModel):
+    """One logical unit of text after normalisation: a heading, a paragraph, a bullet, a table row
+    or a footnote body, with hard-wrapped lines rejoined and interrupting footnotes moved out."""
+
+    kind: BlockKind
+    text: str
+    line_start: int
+    line_end: int
+    source_lines: list[int] = Field(description="the lines whose text the block carries, in order")
+    marker: str | None = Field(None, description="footnote marker, for footnote blocks")
+    heading_level: int | None = Field(None, description="markdown heading depth when the source gave one")
+    bold: bool = Field(False, description="the whole block was bold in the source (a likely heading)")
+
+
+class DocumentMeta(BaseModel):
+    doc_id: str
+    source: str = Field(description="file name")
+    path: str
+    title: str
+    kind: str | None = Field(None, description="Kế hoạch, Báo cáo, Quyết định, Thông tư, Luật …")
+    number: str | None = Field(None, description="e.g. 16/KH-UBND")
+    issuer: str | None = Field(None, description="e.g. UBND xã Trực Thái")
+    locality: str | None = Field(None, description="the most specific place, e.g. Trực Thái")
+    locality_level: Literal["xã", "huyện", "tỉnh"] | None = None
+    district: str | None = None
+    province: str | None = None
+    date: str | None = Field(None, description="ISO date when printed in full")
+    years: list[int] = Field(default_factory=list, description="years the document covers")
+    sha256: str = ""
+
+
+class Chunk(BaseModel):
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    section_path: list[str]
+    field: str | None = Field(None, description="Mục tiêu, Đối tượng, Nội dung, Kinh phí, Phân công …")
+    text: str = Field(description="the cited text: the source's words, markdown marks removed")
+    line_start: int
+    line_end: int
+    footnotes: list[Footnote] = Field(default_factory=list)
+    ordinal: int = Field(description="position of the chunk in its document")
+
+    @property
+    def section(self) -> str:
+        return SECTION_SEPARATOR.join(self.section_path)
+
+    def embed_text(self) -> str:
+        """What is embedded and indexed: the text with the context it needs to be found."""
+        head = SECTION_SEPARATOR.join([self.title, *self.section_path])
+        return f"{head}\n{self.text}"
