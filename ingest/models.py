@@ -83,4 +83,5 @@ class Chunk(BaseModel):
     def embed_text(self) -> str:
         """What is embedded and indexed: the text with the context it needs to be found."""
         head = SECTION_SEPARATOR.join([self.title, *self.section_path])
-        return f"{head}\n{self.text}"
+        notes = "".join(f"\n{note.marker} {note.text}" for note in self.footnotes)
+        return f"{head}\n{self.text}{notes}"

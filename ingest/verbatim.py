@@ -19,7 +19,7 @@ PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 
 def normalize_for_match(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
-    text = _MARKDOWN.sub(" ", text)
+    text = _MARKDOWN.sub("", text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -1,0 +1,146 @@
+"""Recover the outline of a plan, report or legal text from its normalised blocks.
+
+Heading levels in these documents are not reliable (markdown depth and bold vary from project to
+project), so levels come from the numbering style instead: the first style seen is the top level, a
+new style nests under the current heading, and a style already on the stack closes everything below it.
+Within a Dự án / Tiểu dự án the recurring fields (Mục tiêu, Đối tượng, Nội dung, Kinh phí, Phân công
+thực hiện …) open a last level of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.models import Block
+
+PREAMBLE = "Phần mở đầu"
+
+# (style, pattern) in the order they are tried; the style names the numbering scheme, not a depth.
+_PLAN_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
+    ("appendix", re.compile(r"^(?:Phụ lục|PHỤ LỤC)\b")),
+    ("roman", re.compile(r"^[IVXL]+\s*[.\-–]\s+\S")),
+    ("upper", re.compile(r"^[A-HJ-UWYZ]\.\s+\S")),
+    ("num3", re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
+    ("num2", re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+\S")),
+    ("num", re.compile(r"^\d{1,2}\s*[.)]\s+\S")),
+    ("letter", re.compile(r"^[a-zđ]\)\s+\S")),
+    ("subproject", re.compile(r"^(?:\*\s*)?Tiểu\s+dự\s+án\s+\d+", re.IGNORECASE)),
+    ("project", re.compile(r"^Dự\s+án\s+\d+")),
+]
+_LEGAL_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
+    ("part", re.compile(r"^Phần\s+(?:thứ\s+\S+|[IVXLC\d]+)\b", re.IGNORECASE)),
+    ("chapter", re.compile(r"^Chương\s+[IVXLC\d]+\b")),
+    ("legal-section", re.compile(r"^Mục\s+\d+\b")),
+    ("article", re.compile(r"^Điều\s+\d+[a-zđ]?\s*\.")),
+]
+_ARTICLE = _LEGAL_HEADINGS[-1][1]
+
+# The recurring fields of a project description, canonical name first.
+_FIELDS: list[tuple[str, re.Pattern[str]]] = [
+    ("Mục tiêu", re.compile(r"Mục\s+tiêu\b")),
+    ("Đối tượng", re.compile(r"Đối\s+tượng\b")),
+    ("Địa bàn", re.compile(r"(?:Địa\s+bàn|Phạm\s+vi)\b")),
+    ("Nội dung", re.compile(r"Nội\s+dung\b")),
+    ("Kinh phí", re.compile(r"(?:Kinh\s+phí|Nhu\s+cầu\s+vốn|Nguồn\s+vốn|Dự\s+kiến\s+kinh\s+phí|Vốn)\b")),
+    ("Nguyên tắc phân bổ", re.compile(r"Nguyên\s+tắc\b")),
+    ("Kết quả", re.compile(r"Kết\s+quả\b")),
+    ("Phân công thực hiện", re.compile(r"(?:Phân\s+công|Tổ\s+chức\s+thực\s+hiện|Cơ\s+quan\s+chủ\s+trì)\b")),
+    ("Thời gian thực hiện", re.compile(r"Thời\s+gian\b")),
+]
+# Fields open on a first-level bullet ("- Đối tượng:") or a bold line; "+" sub-bullets never do.
+_FIELD_LABEL = re.compile(r"^[-–]?\s*(?P<label>[^:]{2,60}?)\s*(?::|$)")
+_MAX_TITLE = 90
+
+
+@dataclass(frozen=True)
+class PlacedBlock:
+    block: Block
+    section_path: tuple[str, ...]
+    field: str | None
+
+
+_PROJECT_LABEL = re.compile(r"(?:Tiểu\s+)?[Dd]ự\s+án\s+\d+\s*$")
+
+
+def heading_title(text: str) -> str:
+    """A heading as it stands in a section path: a numbered paragraph gives only its label
+    ("2. Phạm vi thực hiện: Kế hoạch … huyện." → "2. Phạm vi thực hiện"), a project its name."""
+    text = text.strip().rstrip(":").strip()
+    label, colon, rest = text.partition(":")
+    if colon and not _PROJECT_LABEL.search(label) and (rest.rstrip().endswith(".") or len(text) > _MAX_TITLE):
+        text = label.strip()
+    if len(text) <= _MAX_TITLE:
+        return text
+    return text[: text.rfind(" ", 0, _MAX_TITLE - 10)] + " …"
+
+
+def _without_marker(text: str) -> str:
+    return re.sub(r"^(?:[a-zđ]\)|\d{1,2}(?:\.\d{1,2})*\.?)\s+", "", text)
+
+
+def field_of(block: Block) -> str | None:
+    """The canonical field a bullet such as "- Đối tượng thụ hưởng:" (or a lettered heading such as
+    "b) Đối tượng") opens, if any."""
+    if block.kind not in ("bullet", "paragraph"):
+        return None
+    text = _without_marker(block.text)
+    match = _FIELD_LABEL.match(text)
+    first_level = block.text.startswith(("-", "–")) or block.bold or text != block.text
+    if not match or not first_level:
+        return None
+    label = match.group("label")
+    for name, pattern in _FIELDS:
+        if pattern.match(label):
+            return name
+    return None
+
+
+class StructureParser:
+    """Pipeline step: blocks → blocks placed in the outline (section path and field)."""
+
+    def run(self, blocks: list[Block]) -> list[PlacedBlock]:
+        legal = sum(1 for b in blocks[:400] if b.kind == "paragraph" and _ARTICLE.match(b.text)) >= 2
+        styles = _LEGAL_HEADINGS if legal else _PLAN_HEADINGS
+        stack: list[tuple[str, str]] = []  # (style, title)
+        field: str | None = None
+        placed: list[PlacedBlock] = []
+        previous: Block | None = None
+        for block in blocks:
+            if legal and previous is not None and previous.kind == "heading" and block.text.isupper():
+                block = block.model_copy(update={"kind": "heading"})  # "Chương I" then "QUY ĐỊNH CHUNG"
+                placed.append(PlacedBlock(block, placed[-1].section_path, None))
+                previous = block
+                continue
+            style = self._heading_style(block, styles)
+            if style in ("num", "letter") and field_of(block) and len(block.text) < 60:
+                style = None  # "b) Đối tượng" is a field of the project above, not a new section
+            if style is not None:
+                block = block.model_copy(update={"kind": "heading"})
+                stack = self._push(stack, style, heading_title(block.text))
+                field = None
+            elif block.kind != "footnote" and not legal:
+                field = field_of(block) or field
+            path = tuple(title for _, title in stack) or (PREAMBLE,)
+            placed.append(PlacedBlock(block, path, field if block.kind != "footnote" else None))
+            previous = block
+        return placed
+
+    @staticmethod
+    def _heading_style(block: Block, styles: list[tuple[str, re.Pattern[str]]]) -> str | None:
+        if block.kind != "paragraph":
+            return None
+        text = block.text.lstrip("* ").strip() if block.text.startswith("*") else block.text
+        for style, pattern in styles:
+            if pattern.match(text):
+                return style
+        return None
+
+    @staticmethod
+    def _push(stack: list[tuple[str, str]], style: str, title: str) -> list[tuple[str, str]]:
+        if style in ("appendix", "part"):
+            return [(style, title)]
+        for depth, (seen, _) in enumerate(stack):
+            if seen == style:
+                return [*stack[:depth], (style, title)]
+        return [*stack, (style, title)]

@@ -1,0 +1,49 @@
+"""Shared fixtures: the real corpus (read from ../shared, never copied) parsed once per session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import ChunkSettings, get_settings
+from ingest.chunking import Chunker
+from ingest.models import Block, Chunk, DocumentMeta, SourceText
+from ingest.normalize import Normalizer
+from ingest.structure import PlacedBlock, StructureParser
+
+CORPUS_DIR = get_settings().corpus_dir
+ALQAC_DIR = CORPUS_DIR.parent / "benchmarks" / "alqac2023"
+CORPUS_FILES = sorted(CORPUS_DIR.glob("0*.txt"))
+
+
+@dataclass
+class Parsed:
+    path: Path
+    lines: list[str]
+    blocks: list[Block]
+    placed: list[PlacedBlock]
+    chunks: list[Chunk]
+
+    def footnote_lines(self) -> set[int]:
+        return {n for b in self.blocks if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)}
+
+
+def parse_text_file(path: Path, chunking: ChunkSettings | None = None) -> Parsed:
+    """Normalise, structure and chunk one UTF-8 file (no loader, no metadata: the units under test)."""
+    chunking = chunking or ChunkSettings()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    source = SourceText(path=path, lines=lines, encoding="utf-8", sha256="")
+    blocks = Normalizer().run(source)
+    placed = StructureParser().run(blocks)
+    meta = DocumentMeta(doc_id=path.stem, source=path.name, path=str(path), title=path.stem)
+    chunks = Chunker(chunking.max_chars, chunking.min_chars).run(meta, placed, lines)
+    return Parsed(path, lines, blocks, placed, chunks)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> dict[str, Parsed]:
+    if not CORPUS_FILES:
+        pytest.fail(f"corpus not found at {CORPUS_DIR} (set GNBV_CORPUS_DIR)")
+    return {p.name[:3]: parse_text_file(p) for p in CORPUS_FILES}
