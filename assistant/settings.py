@@ -39,7 +39,8 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
-    locality_boost: float = Field(1.5, ge=1.0, description="RRF multiplier for a named locality")
+    year_boost: float = Field(1.3, ge=1.0, description="score multiplier for documents covering a named year")
+    structure_boost: float = Field(1.3, ge=1.0, description="multiplier for the project / field a question names")
 
 
 class AnswerSettings(BaseModel):
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = PROJECT_ROOT.parent / "shared" / "corpus"
     glossary_file: Path = PROJECT_ROOT / "corpus" / "glossary.toml"
     localities_file: Path = PROJECT_ROOT / "corpus" / "localities.toml"
+    provinces_file: Path = PROJECT_ROOT / "corpus" / "provinces.txt"
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from ingest.models import Block, Chunk, DocumentMeta, Footnote
+from ingest.models import Block, Chunk, DocumentMeta, Footnote, Sentence
 from ingest.normalize import SUPERSCRIPT_DIGITS, line_spans
 from ingest.structure import PREAMBLE, PlacedBlock
 
@@ -25,8 +25,15 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9+\-])")
 @dataclass
 class _Piece:
     text: str
-    line_start: int
-    line_end: int
+    sentences: list[Sentence]
+
+    @property
+    def line_start(self) -> int:
+        return self.sentences[0].line_start
+
+    @property
+    def line_end(self) -> int:
+        return max(s.line_end for s in self.sentences)
 
 
 @dataclass
@@ -37,18 +44,20 @@ class _Group:
     heading_only: bool = True
 
 
-def split_sentences(block: Block, lines: list[str]) -> list[_Piece]:
+def split_sentences(block: Block, lines: list[str]) -> list[Sentence]:
     """A block's sentences, each with the source lines it spans."""
     spans = line_spans(block, lines)
-    pieces: list[_Piece] = []
+    sentences: list[Sentence] = []
     start = 0
     for boundary in [m.start() for m in _SENTENCE_END.finditer(block.text)] + [len(block.text)]:
         text = block.text[start:boundary].strip()
         if text:
             covered = [n for a, b, n in spans if a < boundary and b > start] or [block.line_start]
-            pieces.append(_Piece(text, covered[0], covered[-1]))
+            sentences.append(
+                Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=block.kind == "heading")
+            )
         start = boundary
-    return pieces
+    return sentences
 
 
 def _pack(pieces: list[_Piece], max_chars: int) -> list[list[_Piece]]:
@@ -90,6 +99,7 @@ class Chunker:
                         text=text,
                         line_start=min(p.line_start for p in pack),
                         line_end=max(p.line_end for p in pack),
+                        sentences=[s for p in pack for s in p.sentences],
                         ordinal=len(chunks),
                     )
                 )
@@ -104,10 +114,11 @@ class Chunker:
                 block = member.block
                 if block.kind != "heading":
                     group.heading_only = False
+                sentences = split_sentences(block, lines)
                 if len(block.text) > self.max_chars:
-                    group.pieces.extend(split_sentences(block, lines))
-                else:
-                    group.pieces.append(_Piece(block.text, block.line_start, block.line_end))
+                    group.pieces.extend(_Piece(s.text, [s]) for s in sentences)
+                elif sentences:
+                    group.pieces.append(_Piece(block.text, sentences))
             previous = groups[-1] if groups else None
             if previous and self._carried_down(previous, group):
                 group.pieces = previous.pieces + group.pieces

@@ -32,6 +32,15 @@ class Footnote(BaseModel):
     line_end: int
 
 
+class Sentence(BaseModel):
+    """The unit an answer quotes: a sentence or a short bullet, with the lines it spans."""
+
+    text: str
+    line_start: int
+    line_end: int
+    heading: bool = False
+
+
 class Block(BaseModel):
     """One logical unit of text after normalisation: a heading, a paragraph, a bullet, a table row
     or a footnote body, with hard-wrapped lines rejoined and interrupting footnotes moved out."""
@@ -74,6 +83,7 @@ class Chunk(BaseModel):
     line_start: int
     line_end: int
     footnotes: list[Footnote] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list, description="the text, sentence by sentence")
     ordinal: int = Field(description="position of the chunk in its document")
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ingest.models import Block, BlockKind, SourceText
 from ingest.verbatim import PAGE_NUMBER
@@ -94,7 +95,7 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     text_lines = [ln for ln in lines if ln.strip()]
     if len(text_lines) < 20:
         return False
-    continued = sum(1 for a, b in zip(text_lines, text_lines[1:], strict=False) if _starts_lowercase(b))
+    continued = sum(1 for _, b in pairwise(text_lines) if _starts_lowercase(b))
     return continued / len(text_lines) > 0.2
 
 
@@ -128,22 +129,24 @@ class Normalizer:
 
             sup = _SUPERSCRIPT_FOOTNOTE.match(raw)
             if sup:
-                units.append(_Unit("footnote", [number], marker=sup.group(1), texts=[raw[sup.end(1):]]))
+                units.append(_Unit("footnote", [number], marker=sup.group(1), texts=[raw[sup.end(1) :]]))
                 previous_blank = False
                 continue
             structural = bool(_STRUCTURAL.match(raw))
             if in_footnotes:
                 plain = _PLAIN_FOOTNOTE.match(raw)
                 if plain:
-                    units.append(_Unit("footnote", [number], marker=plain.group(1), texts=[raw[plain.end(1):]]))
+                    units.append(_Unit("footnote", [number], marker=plain.group(1), texts=[raw[plain.end(1) :]]))
                     continue
                 if not structural and units and units[-1].kind == "footnote":
                     units[-1].add(number, raw)
                     continue
                 in_footnotes = False
 
-            if last_text is not None and not structural and self._continues(
-                last_text, raw, previous_blank, hard_wrapped, full_line, units
+            if (
+                last_text is not None
+                and not structural
+                and self._continues(last_text, raw, previous_blank, hard_wrapped, full_line, units)
             ):
                 last_text.add(number, raw)
             else:

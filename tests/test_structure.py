@@ -53,7 +53,10 @@ def test_every_chunk_is_verbatim_within_its_lines(corpus: dict[str, Parsed], key
     skip = doc.footnote_lines()
     for chunk in doc.chunks:
         assert is_verbatim(chunk.text, doc.lines, chunk.line_start, chunk.line_end, skip), (
-            chunk.chunk_id, chunk.line_start, chunk.line_end, chunk.text[:200],
+            chunk.chunk_id,
+            chunk.line_start,
+            chunk.line_end,
+            chunk.text[:200],
         )
         for note in chunk.footnotes:
             assert is_verbatim(note.text, doc.lines, note.line_start, note.line_end), note
@@ -68,7 +71,8 @@ def test_no_source_line_with_text_is_lost(corpus: dict[str, Parsed], key: str) -
         for note in chunk.footnotes:
             covered.update(range(note.line_start, note.line_end + 1))
     lost = [
-        n for n, line in enumerate(doc.lines, start=1)
+        n
+        for n, line in enumerate(doc.lines, start=1)
         if normalize_for_match(line) and n not in covered and not PAGE_NUMBER.match(line)
     ]
     assert lost == []
@@ -110,3 +114,14 @@ def test_every_alqac_chunk_names_its_article() -> None:
             named.add(articles[0].split(".")[0])
         printed = {line.split(".")[0] for line in parsed.lines if re.match(r"Điều \d+\.", line)}
         assert named == printed
+
+
+@pytest.mark.parametrize("key", ["000", "001", "002", "003", "004"])
+def test_every_sentence_is_verbatim_within_its_lines(corpus: dict[str, Parsed], key: str) -> None:
+    doc = corpus[key]
+    skip = doc.footnote_lines()
+    for chunk in doc.chunks:
+        assert normalize_for_match(" ".join(s.text for s in chunk.sentences)) == normalize_for_match(chunk.text)
+        for sentence in chunk.sentences:
+            assert chunk.line_start <= sentence.line_start <= sentence.line_end <= chunk.line_end
+            assert is_verbatim(sentence.text, doc.lines, sentence.line_start, sentence.line_end, skip), sentence

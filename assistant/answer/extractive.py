@@ -1,0 +1,169 @@
+"""The default answer path: the documents' own sentences, chosen and cited, no language model.
+
+A wrong figure or an invented rule is worse than no answer, so nothing here writes a fact: the
+composer selects sentences and bullets from the retrieved passages, keeps them verbatim, groups them
+by document under their section path and marks each with [n]. When the question asks for a field of a
+project (beneficiaries, funding, who leads) and the best passage is that field, the whole field is
+given, since a beneficiary list cut in half misleads. The refusal gate decides before any of this.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answer.models import Answer, Citation, Suggestion
+from assistant.retrieval.hybrid import SearchResult
+from assistant.settings import AnswerSettings
+from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
+from prompts import Prompts
+
+Tokenizer = Callable[[str], list[str]]
+_BULLET = re.compile(r"^[-+•–]\s*")
+
+
+@dataclass
+class _Pick:
+    chunk: Chunk
+    sentence: Sentence
+    score: float
+
+
+def _display(sentence: Sentence) -> str:
+    return _BULLET.sub("", sentence.text)
+
+
+class EvidenceScorer:
+    """How much of a question's weighted vocabulary a sentence (with its section path) carries."""
+
+    def __init__(self, tokens: Tokenizer, document_frequency: Callable[[str], int], total: int) -> None:
+        self.tokens = tokens
+        self.df = document_frequency
+        self.total = max(total, 1)
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + self.total / (1 + self.df(term)))
+
+    def question_terms(self, question: str) -> dict[str, float]:
+        return {t: self.idf(t) for t in set(self.tokens(question))}
+
+    def coverage(self, terms: dict[str, float], text: str, context: str = "") -> float:
+        mass = sum(terms.values()) or 1.0
+        own = set(self.tokens(text))
+        around = set(self.tokens(context)) - own
+        return (
+            sum(w for t, w in terms.items() if t in own) + 0.5 * sum(w for t, w in terms.items() if t in around)
+        ) / mass
+
+
+class ExtractiveComposer:
+    """Pipeline step: search result → cited answer (or refusal)."""
+
+    def __init__(self, scorer: EvidenceScorer, prompts: Prompts, settings: AnswerSettings) -> None:
+        self.scorer = scorer
+        self.prompts = prompts
+        self.settings = settings
+
+    def run(self, question: str, result: SearchResult, documents: dict[str, DocumentMeta]) -> Answer:
+        terms = self.scorer.question_terms(question)
+        picks = self._select(terms, result)
+        refusal = self._refusal_reason(result, picks)
+        if refusal is not None:
+            return self.refuse(result, documents, refusal)
+        return self._compose(picks, documents)
+
+    def evidence_score(self, question: str, result: SearchResult) -> float:
+        """The gate's signal, exposed for calibration by the eval harness."""
+        picks = self._select(self.scorer.question_terms(question), result)
+        return max((p.score for p in picks), default=0.0)
+
+    def _select(self, terms: dict[str, float], result: SearchResult) -> list[_Pick]:
+        passages = result.passages[:3]
+        if not passages:
+            return []
+        scored = [
+            _Pick(p.chunk, s, self.scorer.coverage(terms, s.text, SECTION_SEPARATOR.join(p.chunk.section_path)))
+            for p in passages
+            for s in p.chunk.sentences
+            if not s.heading
+        ]
+        if not scored:
+            return []
+        best = max(scored, key=lambda pick: pick.score)
+        wanted = result.intent.field
+        top = passages[0].chunk
+        if wanted and top.field == wanted and best.chunk.chunk_id == top.chunk_id:
+            # the question asks for this very field: give all of it, in document order
+            whole = [p for p in scored if p.chunk.chunk_id == top.chunk_id]
+            return whole[: self.settings.max_sentences]
+        keep = [p for p in scored if p.score >= 0.6 * best.score and p.score > 0]
+        keep.sort(key=lambda p: -p.score)
+        keep = keep[: self.settings.max_sentences]
+        order = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
+        keep.sort(key=lambda p: (order[p.chunk.chunk_id], p.sentence.line_start))
+        return keep
+
+    def _refusal_reason(self, result: SearchResult, picks: list[_Pick]) -> str | None:
+        intent = result.intent
+        if intent.unknown_places and not intent.localities:
+            return self.prompts.answer.unknown_place.format(places=", ".join(p.title() for p in intent.unknown_places))
+        if not picks:
+            return ""
+        if max(p.score for p in picks) < self.settings.min_evidence_score:
+            return ""
+        return None
+
+    def refuse(self, result: SearchResult, documents: dict[str, DocumentMeta], reason: str = "") -> Answer:
+        suggestions = [
+            Suggestion(
+                doc_id=p.chunk.doc_id,
+                title=p.chunk.title,
+                section=p.chunk.section,
+                chunk_id=p.chunk.chunk_id,
+                locality=getattr(documents.get(p.chunk.doc_id), "locality", None),
+            )
+            for p in result.passages[:3]
+        ]
+        lines = [self.prompts.answer.refusal]
+        if reason:
+            lines.append(reason)
+        if suggestions:
+            lines.append(self.prompts.answer.suggestions_intro)
+            lines.extend(f"- {s.title} — {s.section}" for s in suggestions)
+        return Answer(answer="\n".join(lines), refused=True, suggestions=suggestions)
+
+    def _compose(self, picks: list[_Pick], documents: dict[str, DocumentMeta]) -> Answer:
+        citations: list[Citation] = []
+        lines = [self.prompts.answer.intro]
+        localities = {getattr(documents.get(p.chunk.doc_id), "locality", None) for p in picks}
+        if len(localities) > 1:
+            lines.append(self.prompts.answer.several_localities)
+        current: tuple[str, str] | None = None
+        for pick in picks:
+            chunk = pick.chunk
+            meta = documents.get(chunk.doc_id)
+            heading = (chunk.doc_id, chunk.section)
+            if heading != current:
+                place = f" ({meta.locality})" if meta and meta.locality else ""
+                lines.append("")
+                lines.append(f"{chunk.title}{place} — {SECTION_SEPARATOR.join(chunk.section_path[-3:])}:")
+                current = heading
+            n = len(citations) + 1
+            citations.append(
+                Citation(
+                    n=n,
+                    doc_id=chunk.doc_id,
+                    source=chunk.source,
+                    title=chunk.title,
+                    section=chunk.section,
+                    quote=pick.sentence.text,
+                    line_start=pick.sentence.line_start,
+                    line_end=pick.sentence.line_end,
+                    chunk_id=chunk.chunk_id,
+                    locality=meta.locality if meta else None,
+                )
+            )
+            lines.append(f"- {_display(pick.sentence)} [{n}]")
+        return Answer(answer="\n".join(lines), refused=False, citations=citations)

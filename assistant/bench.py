@@ -1,0 +1,97 @@
+"""``python -m assistant bench``: latency of /api/ask over real HTTP, and embedding speed.
+
+The server runs in this process on a loopback port (uvicorn in a thread) and is asked the question set
+sequentially; the figures are medians, so that a noisy shared machine does not decide them. The
+baseline in the same run is the retrieval alone (no HTTP, no composing), so the cost of each layer shows.
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from assistant.api.app import create_app
+from assistant.service import AssistantService
+from assistant.settings import Settings
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class ServerThread:
+    """A real uvicorn server on 127.0.0.1 for the length of a ``with`` block."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def question_texts(question_dir: Path, limit: int) -> list[str]:
+    import json
+
+    texts = []
+    for path in sorted(question_dir.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.append(json.loads(line)["question"])
+    return texts[:limit]
+
+
+def api_latency(settings: Settings, questions: list[str], rounds: int = 1) -> dict[str, float]:
+    """p50/p95 of POST /api/ask (extractive) and, as the in-process baseline, of the search alone."""
+    service = AssistantService(settings)
+    service.ask(questions[0])  # warm up: model load, lexical index, term statistics
+    search_ms = []
+    for q in questions:
+        started = time.perf_counter()
+        service.search.run(q, 5)
+        search_ms.append((time.perf_counter() - started) * 1000)
+    http_ms = []
+    with ServerThread(settings) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        client.post("/api/ask", json={"question": questions[0]}).raise_for_status()
+        for _ in range(rounds):
+            for q in questions:
+                started = time.perf_counter()
+                client.post("/api/ask", json={"question": q, "top_k": 5}).raise_for_status()
+                http_ms.append((time.perf_counter() - started) * 1000)
+    return {
+        "questions": float(len(http_ms)),
+        "ask_p50_ms": statistics.median(http_ms),
+        "ask_p95_ms": percentile(http_ms, 0.95),
+        "search_only_p50_ms": statistics.median(search_ms),
+        "search_only_p95_ms": percentile(search_ms, 0.95),
+    }

@@ -1,0 +1,193 @@
+"""Command line: ``python -m assistant …`` (also installed as ``gnbv``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from assistant.service import AskOutcome
+
+app = typer.Typer(help="Trợ lý GNBV — hỏi đáp có trích dẫn về Chương trình MTQG giảm nghèo bền vững.")
+docs_app = typer.Typer(help="Xem các tài liệu đã nạp.")
+app.add_typer(docs_app, name="docs")
+console = Console()
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Thư mục dữ liệu của bộ tài liệu (mặc định GNBV_DATA_DIR).")
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return get_settings().with_data_dir(data_dir)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Tệp hoặc thư mục; mặc định: bộ tài liệu chuẩn.")] = None,
+    data_dir: DataDir = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Xây lại toàn bộ chỉ mục.")] = False,
+) -> None:
+    """Nạp tài liệu vào chỉ mục (chỉ xử lý tệp mới hoặc đã thay đổi)."""
+    from ingest.pipeline import IngestPipeline
+    from ingest.store import Store
+
+    settings = _settings(data_dir)
+    targets = paths or [settings.corpus_dir]
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        console.print(f"[red]Không tìm thấy: {', '.join(map(str, missing))}[/red]")
+        raise typer.Exit(2)
+    store = Store(settings)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Đang nạp", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"Đang nạp {name}")
+
+        report = IngestPipeline(store).run(targets, rebuild=rebuild, progress=progress)
+    table = Table(title="Kết quả nạp tài liệu")
+    for column in ("Tệp", "Mã", "Trạng thái", "Số đoạn", "Lý do"):
+        table.add_column(column)
+    labels = {"added": "mới", "updated": "cập nhật", "unchanged": "không đổi", "deleted": "đã xoá", "failed": "LỖI"}
+    for o in report.outcomes:
+        style = "red" if o.status == "failed" else None
+        reason = f"{o.reason}: {o.message}" if o.reason else ""
+        table.add_row(Path(o.path).name, o.doc_id, labels[o.status], str(o.chunks), reason, style=style)
+    console.print(table)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@docs_app.command("list")
+def docs_list(data_dir: DataDir = None) -> None:
+    """Liệt kê tài liệu đã nạp."""
+    from ingest.catalog import Catalog
+
+    catalog = Catalog(_settings(data_dir).data_dir / "catalog.sqlite")
+    table = Table(title="Tài liệu")
+    for column in ("Mã", "Loại", "Số", "Địa phương", "Ngày", "Năm", "Tiêu đề"):
+        table.add_column(column, overflow="fold")
+    for d in catalog.documents():
+        table.add_row(
+            d.doc_id,
+            d.kind or "",
+            d.number or "",
+            d.locality or "",
+            d.date or "",
+            ",".join(map(str, d.years)),
+            d.title,
+        )
+    console.print(table)
+
+
+@docs_app.command("show")
+def docs_show(
+    doc: Annotated[str, typer.Argument(help="Mã tài liệu (xem `docs list`).")], data_dir: DataDir = None
+) -> None:
+    """Dàn ý của một tài liệu: các mục và số đoạn trong mỗi mục."""
+    from assistant.outline import outline
+    from ingest.catalog import Catalog
+
+    catalog = Catalog(_settings(data_dir).data_dir / "catalog.sqlite")
+    meta = catalog.document(doc)
+    if meta is None:
+        console.print(f"[red]Không có tài liệu mã '{doc}'. Xem `python -m assistant docs list`.[/red]")
+        raise typer.Exit(2)
+    console.print(f"[bold]{meta.title}[/bold]  ({meta.kind or ''} {meta.number or ''}, {meta.locality or ''})")
+    for entry in outline(catalog.chunks(doc)):
+        indent = "  " * (entry.depth - 1)
+        console.print(
+            f"{indent}{entry.title}  [dim]({entry.chunks} đoạn, dòng {entry.line_start}–{entry.line_end})[/dim]"
+        )
+
+
+def _print_answer(outcome: AskOutcome) -> None:
+    answer = outcome.answer
+    console.print(answer.answer, style="yellow" if answer.refused else None, highlight=False)
+    for c in answer.citations:
+        console.print(f"[dim][{c.n}] {c.source} dòng {c.line_start}–{c.line_end} · {c.section}[/dim]", highlight=False)
+    for warning in answer.warnings:
+        console.print(f"[red]{warning}[/red]")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Câu hỏi, có hoặc không dấu.")],
+    data_dir: DataDir = None,
+    top_k: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON như /api/ask.")] = False,
+    mode: Annotated[str, typer.Option(help="extractive hoặc llm")] = "extractive",
+) -> None:
+    """Hỏi một câu và in câu trả lời có trích dẫn."""
+    from assistant.api.routes import _response
+    from assistant.api.schemas import AskRequest
+    from assistant.service import AssistantService
+
+    try:
+        request = AskRequest(question=question, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    outcome = AssistantService(_settings(data_dir)).ask(request.question, request.top_k, None, request.mode)
+    if as_json:
+        typer.echo(_response(outcome).model_dump_json(indent=2))
+    else:
+        _print_answer(outcome)
+
+
+@app.command()
+def chat(data_dir: DataDir = None) -> None:
+    """Hỏi đáp nhiều lượt trong cửa sổ dòng lệnh (Ctrl-D để thoát)."""
+    from assistant.conversation import ConversationStore, Turn, effective_question
+    from assistant.retrieval.query import QueryAnalyzer
+    from assistant.service import AssistantService
+
+    service = AssistantService(_settings(data_dir))
+    conversation = ConversationStore().get_or_create(None)
+    while True:
+        try:
+            question = console.input("[bold]Hỏi:[/bold] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if not question:
+            continue
+        intent = QueryAnalyzer(service.store.catalog.documents(), service.settings.provinces_file).run(question)
+        effective = effective_question(conversation, question, intent)
+        outcome = service.ask(effective)
+        conversation.turns.append(Turn(question, effective, outcome.search.intent.localities if outcome.search else []))
+        _print_answer(outcome)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
+    ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Nạp bộ tài liệu chuẩn trước.")] = False,
+) -> None:
+    """Chạy máy chủ API và trang web."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    settings = _settings(data_dir)
+    if ingest_first:
+        ingest(None, data_dir, False)
+    uvicorn.run(create_app(settings), host=host or settings.server.host, port=port or settings.server.port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

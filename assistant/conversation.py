@@ -1,0 +1,82 @@
+"""Multi-turn chat: a follow-up inherits the previous turn's topic and locality.
+
+"còn huyện Ia H'Drai thì sao?" after a question about Krông Nô asks the same thing of another place;
+"kinh phí bao nhiêu?" after a question about Dự án 3 asks about Dự án 3's money. A short question, or
+one that opens with a follow-up cue, is read together with the previous effective question; a place it
+names replaces the places of the previous one.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from assistant.retrieval.analysis import fold
+from assistant.retrieval.query import QueryIntent
+
+_FOLLOW_UP = re.compile(r"^(con|the con|vay|the|thi sao|con ve|nhu vay)\b|\bthi sao\b|\bthe nao\b")
+_SHORT = 7  # words; shorter questions lean on the previous turn
+
+
+@dataclass
+class Turn:
+    question: str
+    effective: str
+    localities: list[str]
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    turns: list[Turn] = field(default_factory=list)
+
+
+class ConversationStore:
+    """In-memory conversations, the oldest dropped past ``capacity`` (a server restart forgets them)."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_create(self, conversation_id: str | None) -> Conversation:
+        with self._lock:
+            if conversation_id and conversation_id in self._items:
+                self._items.move_to_end(conversation_id)
+                return self._items[conversation_id]
+            conversation = Conversation(conversation_id or uuid.uuid4().hex)
+            self._items[conversation.conversation_id] = conversation
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+            return conversation
+
+
+def strip_places(text: str, places: list[str]) -> str:
+    """``text`` without the place names (and the "huyện"/"xã"/"tỉnh" before them), diacritics or not."""
+    words = text.split()
+    folded = [fold(w).strip("?,.;:!") for w in words]
+    drop: set[int] = set()
+    for place in places:
+        target = fold(place).replace("'", "").split()
+        for i in range(len(words) - len(target) + 1):
+            if [w.replace("'", "") for w in folded[i : i + len(target)]] == target:
+                drop.update(range(i, i + len(target)))
+                if i > 0 and folded[i - 1] in ("huyen", "xa", "tinh", "thi tran", "o", "tai", "cua"):
+                    drop.add(i - 1)
+    return " ".join(w for i, w in enumerate(words) if i not in drop)
+
+
+def effective_question(conversation: Conversation, question: str, intent: QueryIntent) -> str:
+    """The question to search for, given what was asked before."""
+    if not conversation.turns:
+        return question
+    previous = conversation.turns[-1]
+    folded = fold(question)
+    if len(folded.split()) > _SHORT and not _FOLLOW_UP.search(folded):
+        return question
+    topic = strip_places(previous.effective, previous.localities)
+    places = "" if intent.localities else " ".join(previous.localities)
+    return " ".join(part for part in (question, topic, places) if part)

@@ -1,0 +1,165 @@
+"""Hybrid retrieval: dense (Chroma, e5) + lexical (BM25 over folded Vietnamese), fused by RRF,
+restricted by filters and the locality a question names, nudged by year, project and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.retrieval.analysis import fold
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.retrieval.fusion import ReciprocalRankFusion
+from assistant.retrieval.query import QueryAnalyzer, QueryIntent
+from assistant.settings import RetrievalSettings
+from ingest.models import Chunk, DocumentMeta
+from ingest.store import Store
+
+
+class SearchFilters(BaseModel):
+    locality: str | None = Field(None, description="tên địa phương, ví dụ Krông Nô")
+    year: int | None = Field(None, ge=1990, le=2100)
+    kind: str | None = Field(None, description="loại văn bản, ví dụ Kế hoạch")
+    doc_id: str | None = None
+
+    def matches(self, doc: DocumentMeta) -> bool:
+        places = [fold(p) for p in (doc.locality, doc.district, doc.province) if p]
+        return (
+            (self.locality is None or fold(self.locality) in places)
+            and (self.year is None or self.year in doc.years)
+            and (self.kind is None or fold(self.kind) == fold(doc.kind or ""))
+            and (self.doc_id is None or self.doc_id == doc.doc_id)
+        )
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
+
+
+@dataclass
+class ScoredChunk:
+    chunk: Chunk
+    score: float
+    dense_similarity: float | None = None
+    lexical_score: float | None = None
+
+
+@dataclass
+class SearchResult:
+    intent: QueryIntent
+    passages: list[ScoredChunk] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class HybridSearch:
+    """Pipeline step: question (+ filters) → ranked chunks."""
+
+    def __init__(self, store: Store, settings: RetrievalSettings) -> None:
+        self.store = store
+        self.settings = settings
+        self.fusion = ReciprocalRankFusion(
+            settings.rrf_k, {"dense": settings.dense_weight, "lexical": settings.lexical_weight}
+        )
+
+    def run(self, question: str, top_k: int, filters: SearchFilters | None = None) -> SearchResult:
+        import time
+
+        started = time.perf_counter()
+        documents = {d.doc_id: d for d in self.store.catalog.documents()}
+        intent = QueryAnalyzer(list(documents.values()), self.store.settings.provinces_file).run(question)
+        result = SearchResult(intent)
+        allowed = self._allowed_documents(documents, intent, filters)
+        if allowed is not None and not allowed:
+            return result
+        analysed = time.perf_counter()
+
+        vector = self.store.embeddings.embed_query(question)
+        embedded = time.perf_counter()
+        where: Any = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
+        count = self.store.collection.count()
+        dense_hits: dict[str, float] = {}
+        if count:
+            raw = self.store.collection.query(
+                query_embeddings=[vector],  # type: ignore[list-item]
+                n_results=min(self.settings.dense_k, count),
+                where=where,
+                include=["distances"],
+            )
+            dense_hits = {i: 1.0 - d for i, d in zip(raw["ids"][0], (raw["distances"] or [[]])[0], strict=True)}
+        dense_done = time.perf_counter()
+        lexical_ids = None
+        if allowed is not None:
+            lexical_ids = {c.chunk_id for doc_id in allowed for c in self.store.catalog.chunks(doc_id)}
+        lexical_hits = dict(self.store.lexical().search(question, self.settings.lexical_k, lexical_ids))
+        lexical_done = time.perf_counter()
+
+        fused = self.fusion.run({"dense": list(dense_hits), "lexical": list(lexical_hits)})
+        chunks = self.store.catalog.chunks_by_id([i for i, _ in fused])  # drops ids the catalog no longer has
+        scored = [
+            ScoredChunk(
+                chunks[i], score * self._boost(chunks[i], documents, intent), dense_hits.get(i), lexical_hits.get(i)
+            )
+            for i, score in fused
+            if i in chunks
+        ]
+        scored.sort(key=lambda s: (-s.score, s.chunk.chunk_id))
+        result.passages = scored[:top_k]
+        done = time.perf_counter()
+        result.timings_ms = {
+            "analyse": (analysed - started) * 1000,
+            "embed": (embedded - analysed) * 1000,
+            "dense": (dense_done - embedded) * 1000,
+            "lexical": (lexical_done - dense_done) * 1000,
+            "fuse": (done - lexical_done) * 1000,
+        }
+        return result
+
+    @staticmethod
+    def _allowed_documents(
+        documents: dict[str, DocumentMeta], intent: QueryIntent, filters: SearchFilters | None
+    ) -> set[str] | None:
+        if filters is not None and not filters.is_empty():
+            return {d for d, meta in documents.items() if filters.matches(meta)}
+        return intent.doc_ids
+
+    def _boost(self, chunk: Chunk, documents: dict[str, DocumentMeta], intent: QueryIntent) -> float:
+        boost = 1.0
+        meta = documents.get(chunk.doc_id)
+        if intent.years and meta is not None and set(intent.years) & set(meta.years):
+            boost *= self.settings.year_boost
+        path = fold(" ".join(chunk.section_path))
+        if intent.projects and all(p in path for p in intent.projects):
+            boost *= self.settings.structure_boost
+        if intent.field and chunk.field == intent.field:
+            boost *= self.settings.structure_boost
+        return boost
+
+
+class GnbvRetriever(BaseRetriever):
+    """The hybrid search behind LangChain's retriever interface (for chains and the eval harness)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    search: HybridSearch
+    top_k: int = 5
+    filters: SearchFilters | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        result = self.search.run(query, self.top_k, self.filters)
+        return [
+            Document(
+                page_content=s.chunk.text,
+                id=s.chunk.chunk_id,
+                metadata={
+                    "chunk_id": s.chunk.chunk_id,
+                    "doc_id": s.chunk.doc_id,
+                    "source": s.chunk.source,
+                    "section": s.chunk.section,
+                    "line_start": s.chunk.line_start,
+                    "line_end": s.chunk.line_end,
+                    "score": s.score,
+                },
+            )
+            for s in result.passages
+        ]

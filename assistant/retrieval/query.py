@@ -1,0 +1,115 @@
+"""What a question says beyond its words: the place, the year, the project and the field asked about.
+
+Officers name a locality ("huyện Ia H'Drai", often as "ia hdrai") and a year, and ask about one field
+of a project ("đối tượng", "kinh phí", "ai chủ trì"). Matching is on folded text, so it works without
+diacritics. A place that is a province of Viet Nam but has no document here is reported, because no
+answer about it can come from this collection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.retrieval.analysis import fold
+
+from ingest.models import DocumentMeta
+
+# Folded cue phrases → the field of a project description they ask about.
+FIELD_CUES: dict[str, tuple[str, ...]] = {
+    "Đối tượng": ("doi tuong", "thu huong", "ai duoc", "nhung ai", "doi tuong nao", "dien nao", "ai la doi"),
+    "Kinh phí": (
+        "kinh phi",
+        "nguon von",
+        "nhu cau von",
+        "bao nhieu tien",
+        "ngan sach",
+        "tong von",
+        "von dau tu",
+        "von su nghiep",
+        "bao nhieu trieu",
+        "phan bo",
+        "du toan",
+    ),
+    "Phân công thực hiện": (
+        "chu tri",
+        "phan cong",
+        "co quan nao",
+        "phong nao",
+        "don vi nao",
+        "ai phu trach",
+        "trach nhiem",
+        "ai thuc hien",
+        "ai lam",
+        "giao cho",
+    ),
+    "Mục tiêu": ("muc tieu", "chi tieu", "phan dau", "giam bao nhieu", "ty le ho ngheo giam"),
+    "Nội dung": ("noi dung", "hoat dong nao", "ho tro gi", "nhung hoat dong", "hoat dong gi"),
+    "Kết quả": ("ket qua", "dat duoc", "da thuc hien", "thuc hien duoc"),
+}
+_PROJECT = re.compile(r"\b(tieu du an|du an)\s+(\d+)")
+_YEAR = re.compile(r"\b(20[0-4]\d)\b")
+
+
+@dataclass
+class QueryIntent:
+    folded: str
+    doc_ids: set[str] | None = None  # documents of the locality named, if any
+    localities: list[str] = field(default_factory=list)
+    unknown_places: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)  # folded "du an 3", "tieu du an 1"
+    field: str | None = None
+
+
+def _place_names(doc: DocumentMeta) -> set[str]:
+    return {name for name in (doc.locality, doc.district, doc.province) if name}
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack) is not None
+
+
+def _fold_place(name: str) -> str:
+    # "Ia H'Drai" is typed "ia hdrai", "ia h drai" or "ia h'drai": compare without apostrophes
+    return re.sub(r"\s+", " ", fold(name).replace("'", "")).strip()
+
+
+class QueryAnalyzer:
+    """Pipeline step: question → QueryIntent, against the documents of the collection."""
+
+    def __init__(self, documents: list[DocumentMeta], provinces_file: Path) -> None:
+        self.places: dict[str, set[str]] = {}  # folded place → doc ids
+        self.display: dict[str, str] = {}
+        for doc in documents:
+            for name in _place_names(doc):
+                key = _fold_place(name)
+                self.places.setdefault(key, set()).add(doc.doc_id)
+                self.display.setdefault(key, name)
+        self.provinces = [
+            _fold_place(line)
+            for line in provinces_file.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+
+    def run(self, question: str) -> QueryIntent:
+        folded = fold(question)
+        plain = _fold_place(question)
+        intent = QueryIntent(folded=folded)
+        for key, doc_ids in self.places.items():
+            if _contains(plain, key):
+                intent.localities.append(self.display[key])
+                intent.doc_ids = (intent.doc_ids or set()) | doc_ids
+        intent.unknown_places = [
+            p
+            for p in self.provinces
+            if p not in self.places and _contains(plain, p) and not any(p in k or k in p for k in self.places)
+        ]
+        intent.years = sorted({int(y) for y in _YEAR.findall(folded)})
+        intent.projects = [f"{kind} {number}" for kind, number in _PROJECT.findall(folded)]
+        for name, cues in FIELD_CUES.items():
+            if any(cue in folded for cue in cues):
+                intent.field = name
+                break
+        return intent

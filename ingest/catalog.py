@@ -1,0 +1,120 @@
+"""The catalog: documents and their chunks in SQLite, the source of truth of a collection.
+
+Chroma holds the vectors and the lexical index is derived, but what a document *is* right now is
+what the catalog says: a document's chunks are replaced in one transaction, so a reader sees the old
+version or the new one, never a mix, and vectors of chunks the catalog no longer lists are ignored
+(and collected at the next ingest). SQLite in WAL mode lets readers go on while the one writer writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ingest.models import Chunk, DocumentMeta
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, meta TEXT NOT NULL,
+    line_count INTEGER NOT NULL, ingested_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
+"""
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            # one connection per thread: sqlite3 connections are not shared across threads
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def fingerprint(self, doc_id: str) -> str | None:
+        row = self._connect().execute("SELECT sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def replace_document(self, meta: DocumentMeta, line_count: int, chunks: list[Chunk]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM documents WHERE doc_id=?", (meta.doc_id,))
+            db.execute(
+                "INSERT INTO documents(doc_id, path, sha256, meta, line_count) VALUES (?,?,?,?,?)",
+                (meta.doc_id, meta.path, meta.sha256, meta.model_dump_json(), line_count),
+            )
+            db.executemany(
+                "INSERT INTO chunks(chunk_id, doc_id, ordinal, body) VALUES (?,?,?,?)",
+                [(c.chunk_id, c.doc_id, c.ordinal, c.model_dump_json()) for c in chunks],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+
+    def documents(self) -> list[DocumentMeta]:
+        rows = self._connect().execute("SELECT meta FROM documents ORDER BY doc_id").fetchall()
+        return [DocumentMeta.model_validate_json(r[0]) for r in rows]
+
+    def document(self, doc_id: str) -> DocumentMeta | None:
+        row = self._connect().execute("SELECT meta FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return DocumentMeta.model_validate_json(row[0]) if row else None
+
+    def paths(self) -> dict[str, str]:
+        return dict(self._connect().execute("SELECT doc_id, path FROM documents").fetchall())
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        sql = "SELECT body FROM chunks" + (" WHERE doc_id=?" if doc_id else "") + " ORDER BY doc_id, ordinal"
+        rows = self._connect().execute(sql, (doc_id,) if doc_id else ()).fetchall()
+        return [Chunk.model_validate_json(r[0]) for r in rows]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        row = self._connect().execute("SELECT body FROM chunks WHERE chunk_id=?", (chunk_id,)).fetchone()
+        return Chunk.model_validate_json(row[0]) if row else None
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._connect().execute(f"SELECT body FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)
+        return {c.chunk_id: c for c in (Chunk.model_validate_json(r[0]) for r in rows)}
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._connect().execute("SELECT chunk_id FROM chunks")}
+
+    def version(self) -> str:
+        """Changes whenever the set of chunks changes; caches derived from the catalog key on it."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT count(*), coalesce(max(ingested_at), ''), "
+                "coalesce(group_concat(sha256, ','), '') FROM (SELECT * FROM documents ORDER BY doc_id)"
+            )
+            .fetchone()
+        )
+        return json.dumps(row)

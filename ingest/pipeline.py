@@ -1,0 +1,143 @@
+"""Ingest: files → chunks → vectors and catalog, incrementally and crash-safe.
+
+Per file: load → normalise → structure → metadata → chunk → embed → index. A file whose bytes did
+not change is skipped; a changed one has its chunks replaced in one catalog transaction; a file that
+is gone is removed. New vectors are written before the catalog switches to them and stale vectors are
+deleted after, so a crash at any point leaves the previous version queryable and the next run
+finishes the job (vectors the catalog does not list are ignored by retrieval and collected here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from assistant.settings import ChunkSettings
+from ingest.chunking import Chunker
+from ingest.loaders import LoadError, iter_document_files, load
+from ingest.metadata import extract_metadata, make_doc_id
+from ingest.models import Chunk, DocumentMeta
+from ingest.normalize import Normalizer
+from ingest.store import Store
+from ingest.structure import StructureParser
+
+Status = Literal["added", "updated", "unchanged", "deleted", "failed"]
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    doc_id: str
+    status: Status
+    chunks: int = 0
+    reason: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def changed(self) -> bool:
+        return any(o.status in ("added", "updated", "deleted") for o in self.outcomes)
+
+
+@dataclass
+class ParsedDocument:
+    meta: DocumentMeta
+    lines: list[str]
+    chunks: list[Chunk]
+
+
+def parse_document(path: Path, settings: ChunkSettings) -> ParsedDocument:
+    """Everything but embedding: the pure part of ingest, used by tests and `docs show`."""
+    source = load(path)
+    meta = extract_metadata(source, make_doc_id(path)).model_copy(
+        update={"sha256": source.sha256, "path": str(path.resolve()), "source": path.name}
+    )
+    blocks = Normalizer().run(source)
+    placed = StructureParser().run(blocks)
+    chunks = Chunker(settings.max_chars, settings.min_chars).run(meta, placed, source.lines)
+    return ParsedDocument(meta, source.lines, chunks)
+
+
+ProgressCallback = Callable[[str, int, int], None]  # (file name, done, total)
+
+
+class IngestPipeline:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def run(self, paths: list[Path], rebuild: bool = False, progress: ProgressCallback | None = None) -> IngestReport:
+        report = IngestReport()
+        with self.store.writer_lock:
+            catalog = self.store.catalog
+            if rebuild:
+                self.store.drop_vectors()
+                for doc in catalog.documents():
+                    catalog.delete_document(doc.doc_id)
+            files = iter_document_files(paths)
+            for done, path in enumerate(files):
+                if progress:
+                    progress(path.name, done, len(files))
+                report.outcomes.append(self._ingest_file(path))
+            report.outcomes.extend(self._remove_missing(paths, {make_doc_id(p) for p in files}))
+            self._collect_stale_vectors()
+            if report.changed or rebuild:
+                self.store.rebuild_lexical()
+            if progress:
+                progress("", len(files), len(files))
+        return report
+
+    def _ingest_file(self, path: Path) -> FileOutcome:
+        doc_id = make_doc_id(path)
+        try:
+            parsed = parse_document(path, self.store.settings.chunking)
+        except LoadError as error:
+            return FileOutcome(str(path), doc_id, "failed", reason=error.reason, message=error.message)
+        except (ValueError, OSError) as error:
+            return FileOutcome(str(path), doc_id, "failed", reason="invalid", message=str(error))
+        previous = self.store.catalog.fingerprint(doc_id)
+        if previous == parsed.meta.sha256 and self.store.catalog.paths().get(doc_id) == parsed.meta.path:
+            return FileOutcome(str(path), doc_id, "unchanged", chunks=len(self.store.catalog.chunks(doc_id)))
+        if not parsed.chunks:
+            return FileOutcome(str(path), doc_id, "failed", reason="empty", message="Tệp không có nội dung văn bản")
+        old_ids = {c.chunk_id for c in self.store.catalog.chunks(doc_id)}
+        vectors = self.store.embeddings.embed_documents([c.embed_text() for c in parsed.chunks])
+        self.store.collection.upsert(
+            ids=[c.chunk_id for c in parsed.chunks],
+            embeddings=vectors,  # type: ignore[arg-type]
+            metadatas=[{"doc_id": doc_id} for _ in parsed.chunks],
+        )
+        self.store.catalog.replace_document(parsed.meta, len(parsed.lines), parsed.chunks)
+        stale = sorted(old_ids - {c.chunk_id for c in parsed.chunks})
+        if stale:
+            self.store.collection.delete(ids=stale)
+        return FileOutcome(str(path), doc_id, "updated" if previous else "added", chunks=len(parsed.chunks))
+
+    def _remove_missing(self, roots: list[Path], present: set[str]) -> list[FileOutcome]:
+        """Documents that lived under an ingested folder (or were an ingested file) and are gone."""
+        outcomes = []
+        resolved = [r.resolve() for r in roots]
+        for doc_id, stored in self.store.catalog.paths().items():
+            path = Path(stored)
+            under_root = any(path == r or r in path.parents for r in resolved)
+            if under_root and doc_id not in present and not path.exists():
+                stale = [c.chunk_id for c in self.store.catalog.chunks(doc_id)]
+                self.store.catalog.delete_document(doc_id)
+                if stale:
+                    self.store.collection.delete(ids=stale)
+                outcomes.append(FileOutcome(stored, doc_id, "deleted"))
+        return outcomes
+
+    def _collect_stale_vectors(self) -> None:
+        orphans = sorted(self.store.vector_ids() - self.store.catalog.chunk_ids())
+        if orphans:
+            self.store.collection.delete(ids=orphans)
