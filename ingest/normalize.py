@@ -174,12 +174,12 @@ class Normalizer:
         last_line = unit.texts[-1].rstrip()
         if raw.isupper() and last_line.isupper() and not _TERMINAL.search(last_line):
             return True  # an upper-case heading wrapped over two lines
-        return (
-            hard_wrapped
-            and len(last_line) >= full_line
-            and not _TERMINAL.search(last_line)
-            and not PAGE_NUMBER.match(raw)
-        )
+        if not hard_wrapped or PAGE_NUMBER.match(raw):
+            return False
+        joined = " ".join(unit.texts)
+        if joined.count("(") > joined.count(")") or (raw.lstrip()[:1].isdigit() and not last_line.endswith(".")):
+            return True  # "(vốn đầu tư phát triển:" ⏎ "39.120 triệu đồng, …"
+        return len(last_line) >= full_line and not _TERMINAL.search(last_line)
 
     @staticmethod
     def _to_block(unit: _Unit) -> Block:

@@ -85,9 +85,14 @@ def field_of(block: Block) -> str | None:
     if block.kind not in ("bullet", "paragraph"):
         return None
     text = _without_marker(block.text)
-    match = _FIELD_LABEL.match(text)
     first_level = block.text.startswith(("-", "–")) or block.bold or text != block.text
-    if not match or not first_level:
+    return field_of_text(text) if first_level else None
+
+
+def field_of_text(text: str) -> str | None:
+    """The canonical field named by a label such as "- Đối tượng thụ hưởng:", if any."""
+    match = _FIELD_LABEL.match(text)
+    if not match:
         return None
     label = match.group("label")
     for name, pattern in _FIELDS:
@@ -113,7 +118,7 @@ class StructureParser:
                 previous = block
                 continue
             style = self._heading_style(block, styles)
-            if style in ("num", "letter") and field_of(block) and len(block.text) < 60:
+            if style in ("num", "letter") and field_of(block):
                 style = None  # "b) Đối tượng" is a field of the project above, not a new section
             if style is not None:
                 block = block.model_copy(update={"kind": "heading"})

@@ -18,6 +18,7 @@ from assistant.answer.models import Answer, Citation, Suggestion
 from assistant.retrieval.hybrid import SearchResult
 from assistant.settings import AnswerSettings
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
+from ingest.structure import field_of_text
 from prompts import Prompts
 
 Tokenizer = Callable[[str], list[str]]
@@ -33,6 +34,25 @@ class _Pick:
 
 def _display(sentence: Sentence) -> str:
     return _BULLET.sub("", sentence.text)
+
+
+def _is_label(sentence: Sentence) -> bool:
+    """A bare field label ("- Đối tượng", "- Nội dung thực hiện:") says nothing by itself."""
+    return len(sentence.text) < 60 and field_of_text(sentence.text) is not None and not _after_colon(sentence.text)
+
+
+def _after_colon(text: str) -> str:
+    return text.partition(":")[2].strip()
+
+
+def document_label(meta: DocumentMeta | None, chunk: Chunk) -> str:
+    """"Kế hoạch 16/KH-UBND — UBND xã Trực Thái (2024)": which document, which place, which year."""
+    if meta is None:
+        return chunk.title
+    head = " ".join(part for part in (meta.kind or "Văn bản", meta.number) if part)
+    issuer = f" — {meta.issuer}" if meta.issuer else ""
+    years = f" ({', '.join(map(str, meta.years))})" if meta.years else ""
+    return f"{head}{issuer}{years}"
 
 
 class EvidenceScorer:
@@ -83,21 +103,28 @@ class ExtractiveComposer:
         passages = result.passages[:3]
         if not passages:
             return []
+        shape = result.intent.answer_shape
         scored = [
-            _Pick(p.chunk, s, self.scorer.coverage(terms, s.text, SECTION_SEPARATOR.join(p.chunk.section_path)))
+            _Pick(
+                p.chunk,
+                s,
+                self.scorer.coverage(terms, s.text, SECTION_SEPARATOR.join(p.chunk.section_path))
+                * (1.5 if shape is not None and shape.search(s.text) else 1.0),
+            )
             for p in passages
             for s in p.chunk.sentences
-            if not s.heading
+            if not s.heading and not _is_label(s)
         ]
         if not scored:
             return []
         best = max(scored, key=lambda pick: pick.score)
         wanted = result.intent.field
-        top = passages[0].chunk
-        if wanted and top.field == wanted and best.chunk.chunk_id == top.chunk_id:
-            # the question asks for this very field: give all of it, in document order
-            whole = [p for p in scored if p.chunk.chunk_id == top.chunk_id]
-            return whole[: self.settings.max_sentences]
+        field_chunk = next((p.chunk for p in passages if wanted and p.chunk.field == wanted), None)
+        if field_chunk is not None:
+            # the question asks for a field of a project: give all of it, in document order
+            whole = [p for p in scored if p.chunk.chunk_id == field_chunk.chunk_id and not _is_label(p.sentence)]
+            if whole:
+                return whole[: self.settings.max_sentences]
         keep = [p for p in scored if p.score >= 0.6 * best.score and p.score > 0]
         keep.sort(key=lambda p: -p.score)
         keep = keep[: self.settings.max_sentences]
@@ -108,7 +135,7 @@ class ExtractiveComposer:
     def _refusal_reason(self, result: SearchResult, picks: list[_Pick]) -> str | None:
         intent = result.intent
         if intent.unknown_places and not intent.localities:
-            return self.prompts.answer.unknown_place.format(places=", ".join(p.title() for p in intent.unknown_places))
+            return self.prompts.answer.unknown_place.format(places=", ".join(intent.unknown_places))
         if not picks:
             return ""
         if max(p.score for p in picks) < self.settings.min_evidence_score:
@@ -131,7 +158,10 @@ class ExtractiveComposer:
             lines.append(reason)
         if suggestions:
             lines.append(self.prompts.answer.suggestions_intro)
-            lines.extend(f"- {s.title} — {s.section}" for s in suggestions)
+            lines.extend(
+                f"- {document_label(documents.get(p.chunk.doc_id), p.chunk)}, {p.chunk.section}"
+                for p in result.passages[:3]
+            )
         return Answer(answer="\n".join(lines), refused=True, suggestions=suggestions)
 
     def _compose(self, picks: list[_Pick], documents: dict[str, DocumentMeta]) -> Answer:
@@ -146,9 +176,8 @@ class ExtractiveComposer:
             meta = documents.get(chunk.doc_id)
             heading = (chunk.doc_id, chunk.section)
             if heading != current:
-                place = f" ({meta.locality})" if meta and meta.locality else ""
                 lines.append("")
-                lines.append(f"{chunk.title}{place} — {SECTION_SEPARATOR.join(chunk.section_path[-3:])}:")
+                lines.append(f"{document_label(meta, chunk)}, {SECTION_SEPARATOR.join(chunk.section_path[-3:])}:")
                 current = heading
             n = len(citations) + 1
             citations.append(

@@ -134,6 +134,8 @@ class HybridSearch:
             boost *= self.settings.structure_boost
         if intent.field and chunk.field == intent.field:
             boost *= self.settings.structure_boost
+        if intent.answer_shape is not None and intent.answer_shape.search(chunk.text):
+            boost *= self.settings.structure_boost
         return boost
 
 

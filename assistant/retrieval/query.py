@@ -48,6 +48,14 @@ FIELD_CUES: dict[str, tuple[str, ...]] = {
     "Nội dung": ("noi dung", "hoat dong nao", "ho tro gi", "nhung hoat dong", "hoat dong gi"),
     "Kết quả": ("ket qua", "dat duoc", "da thuc hien", "thuc hien duoc"),
 }
+# What kind of phrase answers the question: a duration, a figure, a date (folded question cues).
+ANSWER_SHAPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"\bbao lau\b|\bmay thang\b|\bmay nam\b|\btrong vong bao\b|\bthoi gian bao\b"),
+     re.compile(r"\d+\s*(?:tháng|năm|ngày)\b")),
+    (re.compile(r"\bkhi nao\b|\bngay nao\b|\bthoi han\b|\bluc nao\b"),
+     re.compile(r"(?:ngày|tháng|năm)\s+\d+|\d{1,2}/\d{1,2}/\d{4}")),
+    (re.compile(r"\bbao nhieu\b|\bmay\b|\bty le\b|\btong so\b|\bso luong\b"), re.compile(r"\d")),
+]
 _PROJECT = re.compile(r"\b(tieu du an|du an)\s+(\d+)")
 _YEAR = re.compile(r"\b(20[0-4]\d)\b")
 
@@ -61,6 +69,7 @@ class QueryIntent:
     years: list[int] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)  # folded "du an 3", "tieu du an 1"
     field: str | None = None
+    answer_shape: re.Pattern[str] | None = None  # a pattern the answer's text should contain
 
 
 def _place_names(doc: DocumentMeta) -> set[str]:
@@ -87,11 +96,11 @@ class QueryAnalyzer:
                 key = _fold_place(name)
                 self.places.setdefault(key, set()).add(doc.doc_id)
                 self.display.setdefault(key, name)
-        self.provinces = [
-            _fold_place(line)
+        self.provinces = {
+            _fold_place(line): line.strip()
             for line in provinces_file.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")
-        ]
+        }
 
     def run(self, question: str) -> QueryIntent:
         folded = fold(question)
@@ -102,12 +111,13 @@ class QueryAnalyzer:
                 intent.localities.append(self.display[key])
                 intent.doc_ids = (intent.doc_ids or set()) | doc_ids
         intent.unknown_places = [
-            p
-            for p in self.provinces
-            if p not in self.places and _contains(plain, p) and not any(p in k or k in p for k in self.places)
+            name
+            for key, name in self.provinces.items()
+            if key not in self.places and _contains(plain, key) and not any(key in k or k in key for k in self.places)
         ]
         intent.years = sorted({int(y) for y in _YEAR.findall(folded)})
         intent.projects = [f"{kind} {number}" for kind, number in _PROJECT.findall(folded)]
+        intent.answer_shape = next((shape for cue, shape in ANSWER_SHAPES if cue.search(folded)), None)
         for name, cues in FIELD_CUES.items():
             if any(cue in folded for cue in cues):
                 intent.field = name

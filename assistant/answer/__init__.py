@@ -1,0 +1,1 @@
+"""Answer composers: extractive (default) and optional LLM."""

@@ -1,0 +1,1 @@
+"""Retrieval: question analysis, dense and lexical search, rank fusion."""
