@@ -15,10 +15,11 @@ from itertools import groupby
 
 from ingest.models import Block, Chunk, DocumentMeta, Footnote, Sentence
 from ingest.normalize import SUPERSCRIPT_DIGITS, line_spans
-from ingest.structure import PREAMBLE, PlacedBlock
+from ingest.structure import PREAMBLE, PlacedBlock, heading_title
 
 CHUNKER_VERSION = "c1"
 # A sentence ends at . ; ! ? followed by a space and a capital, a bullet or a digit.
+_MARKER_ONLY = re.compile(r"^(?:[-+•–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*|[IVXL]{1,5}|[A-Za-zđ])[.)]$")
 _SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9+\-])")
 
 
@@ -47,14 +48,18 @@ class _Group:
 def split_sentences(block: Block, lines: list[str]) -> list[Sentence]:
     """A block's sentences, each with the source lines it spans."""
     spans = line_spans(block, lines)
+    # a heading that is only a title says nothing; "1. Tổng nhu cầu vốn …: Dự kiến 56.770 …" does
+    bare_heading = block.kind == "heading" and heading_title(block.text) == block.text.strip().rstrip(":").strip()
     sentences: list[Sentence] = []
     start = 0
     for boundary in [m.start() for m in _SENTENCE_END.finditer(block.text)] + [len(block.text)]:
         text = block.text[start:boundary].strip()
+        if _MARKER_ONLY.match(text) and boundary < len(block.text):
+            continue  # "1." or "II." opens the sentence, it does not end one
         if text:
             covered = [n for a, b, n in spans if a < boundary and b > start] or [block.line_start]
             sentences.append(
-                Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=block.kind == "heading")
+                Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=bare_heading)
             )
         start = boundary
     return sentences

@@ -6,6 +6,7 @@ with a reason code and a Vietnamese message, and never stops the other files of 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -75,10 +76,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     candidates = []
-    try:
+    with contextlib.suppress(UnicodeDecodeError):  # some bytes are undefined in cp1258
         candidates.append((unicodedata.normalize("NFC", data.decode("cp1258")), "cp1258"))
-    except UnicodeDecodeError:
-        pass
     candidates.append((unicodedata.normalize("NFC", decode_tcvn3(data)), "tcvn3"))
     text, encoding = max(candidates, key=lambda c: _vietnamese_score(c[0]))
     if _vietnamese_score(text) <= 0:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from assistant.settings import ChunkSettings, get_settings
+from assistant.settings import ChunkSettings, Settings, get_settings
 from ingest.chunking import Chunker
 from ingest.models import Block, Chunk, DocumentMeta, SourceText
 from ingest.normalize import Normalizer
 from ingest.structure import PlacedBlock, StructureParser
+
+if TYPE_CHECKING:
+    from assistant.service import AssistantService
 
 CORPUS_DIR = get_settings().corpus_dir
 ALQAC_DIR = CORPUS_DIR.parent / "benchmarks" / "alqac2023"
@@ -47,3 +51,22 @@ def corpus() -> dict[str, Parsed]:
     if not CORPUS_FILES:
         pytest.fail(f"corpus not found at {CORPUS_DIR} (set GNBV_CORPUS_DIR)")
     return {p.name[:3]: parse_text_file(p) for p in CORPUS_FILES}
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real corpus ingested once per session into its own data dir (models shared, built once)."""
+    from ingest.pipeline import IngestPipeline
+    from ingest.store import Store
+
+    settings = get_settings().model_copy(update={"data_dir": tmp_path_factory.mktemp("index")})
+    report = IngestPipeline(Store(settings)).run([CORPUS_DIR])
+    assert not report.failed, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def service(indexed_settings: Settings) -> AssistantService:
+    from assistant.service import AssistantService
+
+    return AssistantService(indexed_settings)

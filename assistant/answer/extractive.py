@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer.models import Answer, Citation, Suggestion
+from assistant.retrieval.analysis import fold
 from assistant.retrieval.hybrid import SearchResult
 from assistant.settings import AnswerSettings
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
@@ -120,6 +121,8 @@ class ExtractiveComposer:
         best = max(scored, key=lambda pick: pick.score)
         wanted = result.intent.field
         field_chunk = next((p.chunk for p in passages if wanted and p.chunk.field == wanted), None)
+        if field_chunk is not None and not self._is_the_asked_project(field_chunk, passages[0].chunk, result):
+            field_chunk = None
         if field_chunk is not None:
             # the question asks for a field of a project: give all of it, in document order
             whole = [p for p in scored if p.chunk.chunk_id == field_chunk.chunk_id and not _is_label(p.sentence)]
@@ -131,6 +134,16 @@ class ExtractiveComposer:
         order = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
         keep.sort(key=lambda p: (order[p.chunk.chunk_id], p.sentence.line_start))
         return keep
+
+    @staticmethod
+    def _is_the_asked_project(chunk: Chunk, top: Chunk, result: SearchResult) -> bool:
+        """A whole field is the answer when it belongs to the project the question names, or, when the
+        question names none, when it is the best passage."""
+        projects = result.intent.projects
+        if projects:
+            path = fold(" ".join(chunk.section_path))
+            return all(p in path for p in projects)
+        return chunk.chunk_id == top.chunk_id
 
     def _refusal_reason(self, result: SearchResult, picks: list[_Pick]) -> str | None:
         intent = result.intent

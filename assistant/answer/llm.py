@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from assistant.retrieval.analysis import fold
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answer.models import Answer, Citation
+from assistant.retrieval.analysis import fold
 from assistant.retrieval.hybrid import ScoredChunk, SearchResult
 from assistant.settings import LLMSettings
 from ingest.models import Sentence

@@ -15,6 +15,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -98,12 +99,12 @@ class Analyzer:
         base = self._base_tokens(text)
         tokens = list(base)
         if self.mode == "syllable":
-            tokens.extend(f"{a}_{b}" for a, b in zip(base, base[1:], strict=False))
+            tokens.extend(f"{a}_{b}" for a, b in pairwise(base))
         for term, short_only in self.terms_in(text).items():
             tokens.append(term.key)
             # only the missing form is added, so a term written out in full is not counted twice
             expansion = self._base_tokens(term.long[0] if short_only else term.short[0])
             tokens.extend(expansion)
             if self.mode == "syllable":
-                tokens.extend(f"{a}_{b}" for a, b in zip(expansion, expansion[1:], strict=False))
+                tokens.extend(f"{a}_{b}" for a, b in pairwise(expansion))
         return tokens

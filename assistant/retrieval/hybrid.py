@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.retrieval.analysis import fold
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.retrieval.analysis import fold
 from assistant.retrieval.fusion import ReciprocalRankFusion
-from assistant.retrieval.query import QueryAnalyzer, QueryIntent
+from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field
 from assistant.settings import RetrievalSettings
 from ingest.models import Chunk, DocumentMeta
 from ingest.store import Store
@@ -132,7 +132,7 @@ class HybridSearch:
         path = fold(" ".join(chunk.section_path))
         if intent.projects and all(p in path for p in intent.projects):
             boost *= self.settings.structure_boost
-        if intent.field and chunk.field == intent.field:
+        if intent.field and (chunk.field == intent.field or mentions_field(path, intent.field)):
             boost *= self.settings.structure_boost
         if intent.answer_shape is not None and intent.answer_shape.search(chunk.text):
             boost *= self.settings.structure_boost

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.retrieval.analysis import fold
-
 from ingest.models import DocumentMeta
 
 # Folded cue phrases → the field of a project description they ask about.
@@ -70,6 +69,11 @@ class QueryIntent:
     projects: list[str] = field(default_factory=list)  # folded "du an 3", "tieu du an 1"
     field: str | None = None
     answer_shape: re.Pattern[str] | None = None  # a pattern the answer's text should contain
+
+
+def mentions_field(folded_text: str, field_name: str) -> bool:
+    """Whether folded text (a section path) is about ``field_name`` by the same cues questions use."""
+    return any(cue in folded_text for cue in FIELD_CUES.get(field_name, ()))
 
 
 def _place_names(doc: DocumentMeta) -> set[str]:

