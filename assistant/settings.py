@@ -38,6 +38,7 @@ class RetrievalSettings(BaseModel):
     lexical_k: int = Field(40, ge=1, le=500)
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(1.0, ge=0)
+    dense_weight_no_diacritics: float = Field(0.3, ge=0, description="e5 reads folded Vietnamese poorly")
     lexical_weight: float = Field(1.0, ge=0)
     year_boost: float = Field(1.3, ge=1.0, description="score multiplier for documents covering a named year")
     structure_boost: float = Field(1.3, ge=1.0, description="multiplier for the project / field a question names")

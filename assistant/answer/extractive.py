@@ -149,6 +149,11 @@ class ExtractiveComposer:
         intent = result.intent
         if intent.unknown_places and not intent.localities:
             return self.prompts.answer.unknown_place.format(places=", ".join(intent.unknown_places))
+        if intent.uncovered_years and not any(
+            str(y) in p.chunk.text for y in intent.uncovered_years for p in result.passages[:3]
+        ):
+            years = ", ".join(map(str, intent.uncovered_years))
+            return self.prompts.answer.uncovered_year.format(years=years)
         if not picks:
             return ""
         if max(p.score for p in picks) < self.settings.min_evidence_score:

@@ -62,6 +62,9 @@ class HybridSearch:
         self.fusion = ReciprocalRankFusion(
             settings.rrf_k, {"dense": settings.dense_weight, "lexical": settings.lexical_weight}
         )
+        self.folded_fusion = ReciprocalRankFusion(
+            settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, "lexical": settings.lexical_weight}
+        )
 
     def run(self, question: str, top_k: int, filters: SearchFilters | None = None) -> SearchResult:
         import time
@@ -95,7 +98,8 @@ class HybridSearch:
         lexical_hits = dict(self.store.lexical().search(question, self.settings.lexical_k, lexical_ids))
         lexical_done = time.perf_counter()
 
-        fused = self.fusion.run({"dense": list(dense_hits), "lexical": list(lexical_hits)})
+        fusion = self.fusion if intent.has_diacritics else self.folded_fusion
+        fused = fusion.run({"dense": list(dense_hits), "lexical": list(lexical_hits)})
         chunks = self.store.catalog.chunks_by_id([i for i, _ in fused])  # drops ids the catalog no longer has
         scored = [
             ScoredChunk(

@@ -8,6 +8,7 @@ answer about it can come from this collection.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,12 @@ ANSWER_SHAPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\bbao nhieu\b|\bmay\b|\bty le\b|\btong so\b|\bso luong\b"), re.compile(r"\d")),
 ]
 _PROJECT = re.compile(r"\b(tieu du an|du an)\s+(\d+)")
-_YEAR = re.compile(r"\b(20[0-4]\d)\b")
+# a year the question is about: "năm 2024", or a bare year that is not one end of a period "2021-2025"
+_YEAR = re.compile(r"(?<![\d\-–/])(20[0-4]\d)(?!\s*[\-–]\s*20\d\d)\b")
+_NAMED_PLACE = re.compile(
+    r"\b([Hh]uyện|[Xx]ã|[Tt]ỉnh|[Tt]hành phố|[Tt]hị xã|[Tt]hị trấn)\s+((?:[A-ZĐÀ-Ỹ][\w'’]*)(?:\s+[A-ZĐÀ-Ỹ][\w'’]*){0,3})"
+)
+_DIACRITIC = re.compile(r"[^\x00-\x7f]")
 
 
 @dataclass
@@ -69,6 +75,8 @@ class QueryIntent:
     projects: list[str] = field(default_factory=list)  # folded "du an 3", "tieu du an 1"
     field: str | None = None
     answer_shape: re.Pattern[str] | None = None  # a pattern the answer's text should contain
+    has_diacritics: bool = True  # typed with Vietnamese diacritics (dense retrieval is weak without)
+    uncovered_years: list[int] = dataclasses.field(default_factory=list)  # named, no document covers them
 
 
 def mentions_field(folded_text: str, field_name: str) -> bool:
@@ -93,6 +101,7 @@ class QueryAnalyzer:
     """Pipeline step: question → QueryIntent, against the documents of the collection."""
 
     def __init__(self, documents: list[DocumentMeta], provinces_file: Path) -> None:
+        self.years = {year for doc in documents for year in doc.years}
         self.places: dict[str, set[str]] = {}  # folded place → doc ids
         self.display: dict[str, str] = {}
         for doc in documents:
@@ -106,10 +115,20 @@ class QueryAnalyzer:
             if line.strip() and not line.startswith("#")
         }
 
+    def _named_places(self, question: str) -> list[str]:
+        """Places named with their level and capitals ("huyện Mường Tè") that no document is about."""
+        named = []
+        for match in _NAMED_PLACE.finditer(question):
+            name = match.group(2)
+            key = _fold_place(name)
+            if not any(_contains(k, key) or _contains(key, k) for k in self.places):
+                named.append(name)
+        return named
+
     def run(self, question: str) -> QueryIntent:
         folded = fold(question)
         plain = _fold_place(question)
-        intent = QueryIntent(folded=folded)
+        intent = QueryIntent(folded=folded, has_diacritics=bool(_DIACRITIC.search(question)))
         for key, doc_ids in self.places.items():
             if _contains(plain, key):
                 intent.localities.append(self.display[key])
@@ -119,7 +138,9 @@ class QueryAnalyzer:
             for key, name in self.provinces.items()
             if key not in self.places and _contains(plain, key) and not any(key in k or k in key for k in self.places)
         ]
+        intent.unknown_places += [p for p in self._named_places(question) if p not in intent.unknown_places]
         intent.years = sorted({int(y) for y in _YEAR.findall(folded)})
+        intent.uncovered_years = [y for y in intent.years if y not in self.years]
         intent.projects = [f"{kind} {number}" for kind, number in _PROJECT.findall(folded)]
         intent.answer_shape = next((shape for cue, shape in ANSWER_SHAPES if cue.search(folded)), None)
         for name, cues in FIELD_CUES.items():

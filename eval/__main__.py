@@ -1,0 +1,95 @@
+"""``python -m eval run | compare | calibrate | alqac``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from assistant.settings import get_settings
+from eval.dataset import QUESTION_DIR, Question, load_questions
+
+app = typer.Typer(help="Đánh giá Trợ lý GNBV trên bộ câu hỏi.")
+console = Console()
+RUNS = Path(__file__).with_name("runs")
+
+
+def _questions(files: list[Path] | None) -> tuple[list[Question], list[Path]]:
+    paths = files or sorted(QUESTION_DIR.glob("*.jsonl"))
+    questions: list[Question] = []
+    for path in paths:
+        loaded, errors = load_questions(path, get_settings().corpus_dir)
+        for error in errors:
+            console.print(f"[yellow]bỏ qua {error}[/yellow]")
+        questions.extend(loaded)
+    return questions, paths
+
+
+@app.command()
+def run(
+    questions: Annotated[list[Path] | None, typer.Option("--questions", help="JSONL, CSV hoặc XLSX")] = None,
+    url: Annotated[str | None, typer.Option(help="đánh giá máy chủ đang chạy thay vì trong tiến trình")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    out: Annotated[Path | None, typer.Option(help="thư mục kết quả")] = None,
+    baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
+) -> None:
+    """Chạy bộ câu hỏi, so với ba hệ thống cơ sở, ghi báo cáo."""
+    from eval.harness import run as run_eval
+    from eval.report import markdown, save
+
+    loaded, files = _questions(questions)
+    result = run_eval(get_settings().with_data_dir(data_dir), loaded, files, url, baselines)
+    folder = save(result, out or RUNS / time.strftime("%Y%m%d-%H%M%S"))
+    console.print(markdown(result))
+    console.print(f"Đã ghi {folder}")
+
+
+@app.command()
+def compare(run_a: Path, run_b: Path) -> None:
+    """So sánh hai lần chạy."""
+    from eval.report import compare as compare_runs
+
+    console.print(compare_runs(run_a, run_b))
+
+
+@app.command()
+def calibrate(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -> None:
+    """Chọn ngưỡng từ chối: quét ngưỡng trên điểm bằng chứng, báo recall và tỷ lệ từ chối nhầm."""
+    from eval.harness import ensure_index
+
+    settings = get_settings().with_data_dir(data_dir)
+    settings = settings.model_copy(update={"answer": settings.answer.model_copy(update={"min_evidence_score": 0.0})})
+    service = ensure_index(settings)
+    loaded, _ = _questions(None)
+    scores = []
+    for q in loaded:
+        result = service.search.run(q.question, 5)
+        forced = service.composer().run(q.question, result, service.documents()).refused  # refused by rules
+        scores.append((q.answerable, service.composer().evidence_score(q.question, result), forced))
+    best = None
+    for step in range(21):
+        threshold = step / 20
+        refused = [(a, s < threshold or f) for a, s, f in scores]
+        recall = sum(r for a, r in refused if not a) / max(1, sum(1 for a, _ in refused if not a))
+        false = sum(r for a, r in refused if a) / max(1, sum(1 for a, _ in refused if a))
+        console.print(f"ngưỡng {threshold:.2f}: refusal recall {recall:.3f}, false refusals {false:.3f}")
+        if false <= 0.05 and (best is None or recall > best[1]):
+            best = (threshold, recall, false)
+    if best:
+        console.print(f"[bold]Ngưỡng đề xuất {best[0]:.2f}: recall {best[1]:.3f}, từ chối nhầm {best[2]:.3f}[/bold]")
+
+
+@app.command()
+def alqac(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -> None:
+    """ALQAC 2023: recall@1/5/10, MRR, F2 theo điều luật, so với BM25 trên toàn điều."""
+    from eval.alqac import run_alqac
+
+    settings = get_settings()
+    console.print(run_alqac(settings.with_data_dir(data_dir or settings.data_dir / "alqac")))
+
+
+if __name__ == "__main__":
+    app()

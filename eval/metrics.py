@@ -1,0 +1,125 @@
+"""Per-question scores and their aggregates (overall, per category, per style)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from eval.dataset import Question
+from eval.gold import document_lines, has_fact, locate
+from eval.systems import CitationRef, PassageRef, SystemAnswer
+from ingest.loaders import load
+from ingest.normalize import Normalizer
+from ingest.verbatim import is_verbatim, normalize_for_match
+
+KS = (1, 3, 5, 10)
+
+
+@dataclass
+class Score:
+    question_id: str
+    category: str
+    style: str
+    answerable: bool
+    rank: int | None  # 1-based rank of the first passage holding gold evidence
+    facts_in_top5: bool | None
+    latency_ms: float
+    refused: bool | None = None
+    key_facts: bool | None = None
+    cited: int = 0
+    cited_on_evidence: int = 0
+    grounded: int = 0
+
+
+Span = tuple[str, int, int]
+
+
+def gold_spans(question: Question, corpus_dir: Path) -> list[tuple[Span, str]]:
+    spans = []
+    for evidence in question.evidence:
+        found = locate(evidence.quote, document_lines(corpus_dir / evidence.doc))
+        if found is not None:
+            spans.append(((evidence.doc, *found), normalize_for_match(evidence.quote)))
+    return spans
+
+
+def holds(passage: PassageRef, span: Span, quote: str) -> bool:
+    source, start, end = span
+    if passage.source != source:
+        return False
+    return (passage.line_start <= start and passage.line_end >= end) or quote in normalize_for_match(passage.text)
+
+
+def overlaps(citation: CitationRef, span: Span) -> bool:
+    source, start, end = span
+    return citation.source == source and citation.line_start <= end and citation.line_end >= start
+
+
+@lru_cache(maxsize=64)
+def footnote_lines(path: Path) -> frozenset[int]:
+    return frozenset({n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)})
+
+
+def score(question: Question, result: SystemAnswer, corpus_dir: Path) -> Score:
+    spans = gold_spans(question, corpus_dir)
+    rank = next(
+        (i for i, p in enumerate(result.passages, start=1) if any(holds(p, s, q) for s, q in spans)), None
+    )
+    top5 = " ".join(p.text for p in result.passages[:5])
+    facts = all(has_fact(top5, f) for f in question.must_include) if question.answerable else None
+    s = Score(question.id, question.category, question.style, question.answerable, rank, facts, result.latency_ms)
+    if result.answer is None:
+        return s
+    s.refused = result.refused
+    if question.answerable:
+        s.key_facts = not result.refused and all(has_fact(result.answer, f) for f in question.must_include)
+    for citation in result.citations:
+        path = corpus_dir / citation.source
+        lines = list(document_lines(path))
+        s.cited += 1
+        s.cited_on_evidence += any(overlaps(citation, span) for span, _ in spans)
+        s.grounded += is_verbatim(citation.quote, lines, citation.line_start, citation.line_end, footnote_lines(path))
+    return s
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def aggregate(scores: list[Score]) -> dict[str, float | None]:
+    answerable = [s for s in scores if s.answerable]
+    out: dict[str, float | None] = {"n": float(len(scores))}
+    for k in KS:
+        out[f"hit@{k}"] = _mean([float(s.rank is not None and s.rank <= k) for s in answerable])
+    out["mrr"] = _mean([1.0 / s.rank if s.rank else 0.0 for s in answerable])
+    out["facts_in_top5"] = _mean([float(bool(s.facts_in_top5)) for s in answerable])
+    latencies = sorted(s.latency_ms for s in scores)
+    out["latency_p50_ms"] = round(statistics.median(latencies), 1) if latencies else None
+    out["latency_p95_ms"] = round(latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))], 1) if latencies else None
+    answered = [s for s in scores if s.refused is not None]
+    if answered:
+        out["key_fact_accuracy"] = _mean([float(bool(s.key_facts)) for s in answered if s.answerable])
+        cited = sum(s.cited for s in answered if s.answerable)
+        out["citation_precision"] = round(sum(s.cited_on_evidence for s in answered if s.answerable) / cited, 4) if cited else None
+        total = sum(s.cited for s in answered)
+        out["grounding"] = round(sum(s.grounded for s in answered) / total, 4) if total else None
+        refused = [s for s in answered if s.refused]
+        unanswerable = [s for s in answered if not s.answerable]
+        out["refusal_precision"] = _mean([float(not s.answerable) for s in refused])
+        out["refusal_recall"] = _mean([float(bool(s.refused)) for s in unanswerable])
+        out["false_refusal_rate"] = _mean([float(bool(s.refused)) for s in answered if s.answerable])
+    return out
+
+
+def breakdown(scores: list[Score], key: str) -> dict[str, dict[str, float | None]]:
+    groups: dict[str, list[Score]] = defaultdict(list)
+    for s in scores:
+        groups[str(getattr(s, key))].append(s)
+    return {name: aggregate(group) for name, group in sorted(groups.items())}
+
+
+def as_records(scores: list[Score]) -> list[dict[str, object]]:
+    return [asdict(s) for s in scores]

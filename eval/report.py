@@ -1,0 +1,108 @@
+"""Saving a run (results.json, report.md, plots) and comparing two runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+from eval.harness import RunResult
+
+SUMMARY = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr", "facts_in_top5", "latency_p50_ms"]
+OURS_ONLY = [
+    "key_fact_accuracy", "citation_precision", "grounding", "refusal_precision", "refusal_recall",
+    "false_refusal_rate", "latency_p95_ms",
+]
+
+
+def _cell(value: Any) -> str:
+    return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown(result: RunResult) -> str:
+    systems = result.systems
+    parts = [f"# Evaluation run {result.config['time']}", "",
+             f"commit `{result.config['commit']}`, {result.config['questions']} questions", "",
+             "## Systems (answerable questions for retrieval metrics)", "",
+             _table(["system", *SUMMARY], [[name, *(s["overall"].get(m) for m in SUMMARY)] for name, s in systems.items()])]
+    ours = systems.get("ours")
+    if ours:
+        parts += ["", "## Ours: answers", "", _table(["metric", "value"], [[m, ours["overall"].get(m)] for m in OURS_ONLY])]
+        for key, title in (("by_category", "category"), ("by_style", "style")):
+            names = sorted(ours[key])
+            rows = []
+            for name in names:
+                row: list[Any] = [name, ours[key][name]["n"]]
+                row += [systems[s][key].get(name, {}).get("hit@5") for s in systems]
+                row += [ours[key][name].get("key_fact_accuracy"), ours[key][name].get("refusal_recall")]
+                rows.append(row)
+            header = [title, "n", *[f"hit@5 {s}" for s in systems], "key facts (ours)", "refusal recall (ours)"]
+            parts += ["", f"## By {title}", "", _table(header, rows)]
+    return "\n".join(parts) + "\n"
+
+
+def plots(result: RunResult, out: Path) -> list[Path]:
+    files = []
+    systems = result.systems
+    figure, axis = plt.subplots(figsize=(8, 4))
+    metrics = ["hit@1", "hit@5", "hit@10", "mrr", "facts_in_top5"]
+    width = 0.8 / max(len(systems), 1)
+    for i, (name, s) in enumerate(systems.items()):
+        axis.bar([m + i * width for m in range(len(metrics))], [s["overall"].get(k) or 0 for k in metrics], width, label=name)
+    axis.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
+    axis.set_ylim(0, 1)
+    axis.legend()
+    axis.set_title("System against system")
+    files.append(out / "systems.png")
+    figure.tight_layout()
+    figure.savefig(files[-1], dpi=100)
+    plt.close(figure)
+    ours = systems.get("ours")
+    if ours:
+        categories = sorted(ours["by_category"])
+        figure, axis = plt.subplots(figsize=(9, 4))
+        for i, (name, s) in enumerate(systems.items()):
+            values = [s["by_category"].get(c, {}).get("hit@5") or 0 for c in categories]
+            axis.bar([c + i * width for c in range(len(categories))], values, width, label=name)
+        axis.set_xticks([c + 0.4 - width / 2 for c in range(len(categories))], categories, rotation=30)
+        axis.set_ylim(0, 1)
+        axis.legend()
+        axis.set_title("hit@5 by category")
+        files.append(out / "by_category.png")
+        figure.tight_layout()
+        figure.savefig(files[-1], dpi=100)
+        plt.close(figure)
+    return files
+
+
+def save(result: RunResult, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(
+        json.dumps({"config": result.config, "systems": result.systems}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    (out / "report.md").write_text(markdown(result), encoding="utf-8")
+    plots(result, out)
+    return out
+
+
+def compare(run_a: Path, run_b: Path) -> str:
+    a = json.loads((run_a / "results.json").read_text(encoding="utf-8"))["systems"]
+    b = json.loads((run_b / "results.json").read_text(encoding="utf-8"))["systems"]
+    rows = []
+    for system in sorted(set(a) & set(b)):
+        for metric in [*SUMMARY, *OURS_ONLY]:
+            va, vb = a[system]["overall"].get(metric), b[system]["overall"].get(metric)
+            if va is not None and vb is not None:
+                rows.append([system, metric, va, vb, round(vb - va, 4)])
+    return _table(["system", "metric", run_a.name, run_b.name, "Δ"], rows)

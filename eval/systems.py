@@ -1,0 +1,165 @@
+"""The systems an evaluation run compares: ours (in process or over HTTP) and three baselines.
+
+Every system answers a question with ranked passages (file name, line range, text); ours also with an
+answer, its citations and whether it refused. The baselines are what a team would build instead:
+BM25 alone and dense alone over our chunks, and the naive LangChain pipeline (character splitter
+1000/200, the same embeddings, Chroma).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import chromadb
+import httpx
+from chromadb.config import Settings as ChromaClientSettings
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from assistant.service import AssistantService
+from ingest.loaders import iter_document_files, load
+
+
+@dataclass
+class PassageRef:
+    source: str
+    line_start: int
+    line_end: int
+    text: str
+
+
+@dataclass
+class CitationRef:
+    source: str
+    quote: str
+    line_start: int
+    line_end: int
+
+
+@dataclass
+class SystemAnswer:
+    passages: list[PassageRef]
+    latency_ms: float
+    answer: str | None = None
+    refused: bool | None = None
+    citations: list[CitationRef] = field(default_factory=list)
+    evidence_score: float | None = None
+
+
+class System(Protocol):
+    name: str
+
+    def answer(self, question: str, top_k: int) -> SystemAnswer: ...
+
+
+class Ours:
+    name = "ours"
+
+    def __init__(self, service: AssistantService) -> None:
+        self.service = service
+
+    def answer(self, question: str, top_k: int) -> SystemAnswer:
+        started = time.perf_counter()
+        outcome = self.service.ask(question, top_k)
+        latency = (time.perf_counter() - started) * 1000
+        score = None
+        if outcome.search is not None:
+            score = self.service.composer().evidence_score(question, outcome.search)
+        return SystemAnswer(
+            passages=[PassageRef(p.chunk.source, p.chunk.line_start, p.chunk.line_end, p.chunk.text)
+                      for p in outcome.passages],
+            latency_ms=latency, answer=outcome.answer.answer, refused=outcome.answer.refused,
+            citations=[CitationRef(c.source, c.quote, c.line_start, c.line_end) for c in outcome.answer.citations],
+            evidence_score=score,
+        )
+
+
+class OursOverHttp:
+    name = "ours"
+
+    def __init__(self, url: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=120)
+
+    def answer(self, question: str, top_k: int) -> SystemAnswer:
+        started = time.perf_counter()
+        response = self.client.post("/api/ask", json={"question": question, "top_k": top_k})
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return SystemAnswer(
+            passages=[PassageRef(p["source"], p["line_start"], p["line_end"], p["text"]) for p in body["passages"]],
+            latency_ms=(time.perf_counter() - started) * 1000, answer=body["answer"], refused=body["refused"],
+            citations=[CitationRef(c["source"], c["quote"], c["line_start"], c["line_end"]) for c in body["citations"]],
+        )
+
+
+class LexicalOnly:
+    name = "bm25"
+
+    def __init__(self, service: AssistantService) -> None:
+        self.service = service
+
+    def answer(self, question: str, top_k: int) -> SystemAnswer:
+        started = time.perf_counter()
+        hits = self.service.store.lexical().search(question, top_k)
+        chunks = self.service.store.catalog.chunks_by_id([i for i, _ in hits])
+        passages = [chunks[i] for i, _ in hits if i in chunks]
+        return SystemAnswer(
+            [PassageRef(c.source, c.line_start, c.line_end, c.text) for c in passages],
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+class DenseOnly:
+    name = "dense"
+
+    def __init__(self, service: AssistantService) -> None:
+        self.service = service
+
+    def answer(self, question: str, top_k: int) -> SystemAnswer:
+        started = time.perf_counter()
+        store = self.service.store
+        raw = store.collection.query(
+            query_embeddings=[store.embeddings.embed_query(question)],  # type: ignore[list-item]
+            n_results=top_k, include=[],
+        )
+        chunks = store.catalog.chunks_by_id(raw["ids"][0])
+        passages = [chunks[i] for i in raw["ids"][0] if i in chunks]
+        return SystemAnswer(
+            [PassageRef(c.source, c.line_start, c.line_end, c.text) for c in passages],
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+class NaiveLangChain:
+    """RecursiveCharacterTextSplitter(1000, 200) over the raw files + the same embeddings + Chroma."""
+
+    name = "naive_langchain"
+
+    def __init__(self, service: AssistantService, corpus_dir: Path) -> None:
+        self.embeddings = service.store.embeddings
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
+        self.records: list[PassageRef] = []
+        for path in iter_document_files([corpus_dir]):
+            text = "\n".join(load(path).lines)
+            for document in splitter.create_documents([text]):
+                start = int(document.metadata["start_index"])
+                end = start + len(document.page_content)
+                self.records.append(PassageRef(
+                    path.name, text.count("\n", 0, start) + 1, text.count("\n", 0, end) + 1, document.page_content
+                ))
+        client = chromadb.EphemeralClient(settings=ChromaClientSettings(anonymized_telemetry=False))
+        self.collection = client.get_or_create_collection(
+            f"naive-{int(time.time() * 1000)}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        vectors = self.embeddings.embed_documents([r.text for r in self.records])
+        self.collection.add(ids=[str(i) for i in range(len(self.records))], embeddings=vectors)  # type: ignore[arg-type]
+
+    def answer(self, question: str, top_k: int) -> SystemAnswer:
+        started = time.perf_counter()
+        raw = self.collection.query(
+            query_embeddings=[self.embeddings.embed_query(question)],  # type: ignore[list-item]
+            n_results=top_k, include=[],
+        )
+        return SystemAnswer([self.records[int(i)] for i in raw["ids"][0]], (time.perf_counter() - started) * 1000)
