@@ -133,7 +133,7 @@ def ask(
     from assistant.service import AssistantService
 
     try:
-        request = AskRequest(question=question, top_k=top_k, mode=mode)  # type: ignore[arg-type]
+        request = AskRequest(question=question, top_k=top_k, mode=mode)
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error

@@ -24,8 +24,12 @@ def outline(chunks: list[Chunk]) -> list[OutlineEntry]:
             entry = entries.get(key)
             if entry is None:
                 entries[key] = OutlineEntry(
-                    path=list(key), title=key[-1], depth=depth, chunks=1,
-                    line_start=chunk.line_start, line_end=chunk.line_end,
+                    path=list(key),
+                    title=key[-1],
+                    depth=depth,
+                    chunks=1,
+                    line_start=chunk.line_start,
+                    line_end=chunk.line_end,
                 )
             else:
                 entry.chunks += 1

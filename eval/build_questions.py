@@ -30,35 +30,54 @@ _OFFICE = re.compile(
     r"(?=\s+(?:chủ trì|phối hợp|tham mưu|thực hiện|là cơ quan)|[,;.:])"
 )
 TEMPLATES: dict[str, tuple[str, list[str]]] = {
-    "Đối tượng": ("beneficiaries", [
-        "Đối tượng thụ hưởng của {proj} tại {place} năm {year} gồm những ai?",
-        "{proj} ở {place} hỗ trợ cho những đối tượng nào?",
-        "Những ai được hưởng lợi từ {proj} theo kế hoạch năm {year} của {place}?",
-    ]),
-    "Kinh phí": ("budget", [
-        "Nhu cầu vốn để thực hiện {proj} của {place} năm {year} là bao nhiêu?",
-        "{place} dự kiến cần bao nhiêu kinh phí cho {proj}?",
-        "Kinh phí thực hiện {proj} ở {place} năm {year} được bố trí thế nào?",
-    ]),
-    "Phân công thực hiện": ("responsibility", [
-        "Cơ quan nào chủ trì thực hiện {proj} ở {place}?",
-        "Ở {place}, đơn vị nào chịu trách nhiệm triển khai {proj} năm {year}?",
-        "Ai phụ trách {proj} theo kế hoạch của {place}?",
-    ]),
-    "Mục tiêu": ("targets", [
-        "Mục tiêu của {proj} tại {place} năm {year} là gì?",
-        "{proj} ở {place} hướng tới mục tiêu gì?",
-    ]),
-    "Nội dung": ("activities", [
-        "{proj} ở {place} năm {year} có những nội dung hoạt động nào?",
-        "Theo kế hoạch của {place}, {proj} sẽ hỗ trợ những hoạt động gì?",
-    ]),
-    "Kết quả": ("results", [
-        "Kết quả thực hiện {proj} ở {place} đạt được những gì?",
-        "{place} đã làm được gì với {proj}?",
-    ]),
+    "Đối tượng": (
+        "beneficiaries",
+        [
+            "Đối tượng thụ hưởng của {proj} tại {place} năm {year} gồm những ai?",
+            "{proj} ở {place} hỗ trợ cho những đối tượng nào?",
+            "Những ai được hưởng lợi từ {proj} theo kế hoạch năm {year} của {place}?",
+        ],
+    ),
+    "Kinh phí": (
+        "budget",
+        [
+            "Nhu cầu vốn để thực hiện {proj} của {place} năm {year} là bao nhiêu?",
+            "{place} dự kiến cần bao nhiêu kinh phí cho {proj}?",
+            "Kinh phí thực hiện {proj} ở {place} năm {year} được bố trí thế nào?",
+        ],
+    ),
+    "Phân công thực hiện": (
+        "responsibility",
+        [
+            "Cơ quan nào chủ trì thực hiện {proj} ở {place}?",
+            "Ở {place}, đơn vị nào chịu trách nhiệm triển khai {proj} năm {year}?",
+            "Ai phụ trách {proj} theo kế hoạch của {place}?",
+        ],
+    ),
+    "Mục tiêu": (
+        "targets",
+        [
+            "Mục tiêu của {proj} tại {place} năm {year} là gì?",
+            "{proj} ở {place} hướng tới mục tiêu gì?",
+        ],
+    ),
+    "Nội dung": (
+        "activities",
+        [
+            "{proj} ở {place} năm {year} có những nội dung hoạt động nào?",
+            "Theo kế hoạch của {place}, {proj} sẽ hỗ trợ những hoạt động gì?",
+        ],
+    ),
+    "Kết quả": (
+        "results",
+        [
+            "Kết quả thực hiện {proj} ở {place} đạt được những gì?",
+            "{place} đã làm được gì với {proj}?",
+        ],
+    ),
 }
 COLLOQUIAL = ["Cho hỏi, {q}", "Mình muốn biết {q}", "{q} Nhờ trợ lý xem giúp.", "Anh chị cho em hỏi {q}"]
+LEGAL_BASIS = "Kế hoạch năm {year} của {place} được ban hành căn cứ vào những văn bản nào?"
 PER_FIELD = 2  # questions per field of a project, each on a different sentence
 
 
@@ -152,24 +171,34 @@ def build(corpus_dir: Path, seed: int = 7) -> list[dict[str, object]]:
             for template, quote in zip(picked, quotes, strict=False):
                 question = template.format(proj=project, place=_place(meta), year=year)
                 style = styles[len(records) % len(styles)]
-                records.append({
-                    "id": f"S{len(records) + 1:03d}", "question": _styled(question, style, rng),
-                    "category": category, "style": style, "answer": quote,
-                    "must_include": [_key_fact(chunk.field, quote)],
-                    "evidence": [{"doc": path.name, "quote": quote}],
-                })
+                records.append(
+                    {
+                        "id": f"S{len(records) + 1:03d}",
+                        "question": _styled(question, style, rng),
+                        "category": category,
+                        "style": style,
+                        "answer": quote,
+                        "must_include": [_key_fact(chunk.field, quote)],
+                        "evidence": [{"doc": path.name, "quote": quote}],
+                    }
+                )
         basis = next((c for c in parsed.chunks if any(s.text.startswith("Căn cứ") for s in c.sentences)), None)
         if basis is not None:
             sentence = next(s.text for s in basis.sentences if s.text.startswith("Căn cứ"))
             number = re.search(r"\d+/\d{4}/[A-ZĐ\-]+|\d+/[A-ZĐ][A-ZĐ\-]+", sentence)
             if number:
                 quote = sentence if len(sentence) <= 300 else sentence[:300].rsplit(" ", 1)[0]
-                records.append({
-                    "id": f"S{len(records) + 1:03d}",
-                    "question": f"Kế hoạch năm {year} của {_place(meta)} được ban hành căn cứ vào những văn bản nào?",
-                    "category": "legal_basis", "style": "normal", "answer": quote,
-                    "must_include": [number.group(0)], "evidence": [{"doc": path.name, "quote": quote}],
-                })
+                records.append(
+                    {
+                        "id": f"S{len(records) + 1:03d}",
+                        "question": LEGAL_BASIS.format(year=year, place=_place(meta)),
+                        "category": "legal_basis",
+                        "style": "normal",
+                        "answer": quote,
+                        "must_include": [number.group(0)],
+                        "evidence": [{"doc": path.name, "quote": quote}],
+                    }
+                )
     return records
 
 

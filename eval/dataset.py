@@ -19,8 +19,15 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from eval.gold import document_lines, locate
 
 Category = Literal[
-    "beneficiaries", "activities", "budget", "responsibility", "targets", "legal_basis", "results",
-    "comparison", "unanswerable",
+    "beneficiaries",
+    "activities",
+    "budget",
+    "responsibility",
+    "targets",
+    "legal_basis",
+    "results",
+    "comparison",
+    "unanswerable",
 ]
 Style = Literal["normal", "no_diacritics", "colloquial", "typo"]
 QUESTION_DIR = Path(__file__).with_name("questions")

@@ -52,13 +52,18 @@ def evaluate(system: System, questions: list[Question], corpus_dir: Path) -> lis
 
 def summarise(scores: list[Score]) -> dict[str, Any]:
     return {
-        "overall": aggregate(scores), "by_category": breakdown(scores, "category"),
-        "by_style": breakdown(scores, "style"), "questions": as_records(scores),
+        "overall": aggregate(scores),
+        "by_category": breakdown(scores, "category"),
+        "by_style": breakdown(scores, "style"),
+        "questions": as_records(scores),
     }
 
 
 def run(
-    settings: Settings, questions: list[Question], question_files: list[Path], url: str | None = None,
+    settings: Settings,
+    questions: list[Question],
+    question_files: list[Path],
+    url: str | None = None,
     baselines: bool = True,
 ) -> RunResult:
     service = ensure_index(settings)
@@ -67,11 +72,11 @@ def run(
         systems += [LexicalOnly(service), DenseOnly(service), NaiveLangChain(service, settings.corpus_dir)]
     results = {s.name: summarise(evaluate(s, questions, settings.corpus_dir)) for s in systems}
     config = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%S"), "commit": git_commit(), "url": url,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "commit": git_commit(),
+        "url": url,
         "settings": json.loads(settings.model_dump_json()),
-        "question_files": {
-            str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in question_files
-        },
+        "question_files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in question_files},
         "questions": len(questions),
     }
     return RunResult(config, results)

@@ -60,14 +60,14 @@ def overlaps(citation: CitationRef, span: Span) -> bool:
 
 @lru_cache(maxsize=64)
 def footnote_lines(path: Path) -> frozenset[int]:
-    return frozenset({n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)})
+    return frozenset(
+        {n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)}
+    )
 
 
 def score(question: Question, result: SystemAnswer, corpus_dir: Path) -> Score:
     spans = gold_spans(question, corpus_dir)
-    rank = next(
-        (i for i, p in enumerate(result.passages, start=1) if any(holds(p, s, q) for s, q in spans)), None
-    )
+    rank = next((i for i, p in enumerate(result.passages, start=1) if any(holds(p, s, q) for s, q in spans)), None)
     top5 = " ".join(p.text for p in result.passages[:5])
     facts = all(has_fact(top5, f) for f in question.must_include) if question.answerable else None
     s = Score(question.id, question.category, question.style, question.answerable, rank, facts, result.latency_ms)
@@ -98,12 +98,16 @@ def aggregate(scores: list[Score]) -> dict[str, float | None]:
     out["facts_in_top5"] = _mean([float(bool(s.facts_in_top5)) for s in answerable])
     latencies = sorted(s.latency_ms for s in scores)
     out["latency_p50_ms"] = round(statistics.median(latencies), 1) if latencies else None
-    out["latency_p95_ms"] = round(latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))], 1) if latencies else None
+    out["latency_p95_ms"] = (
+        round(latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))], 1) if latencies else None
+    )
     answered = [s for s in scores if s.refused is not None]
     if answered:
         out["key_fact_accuracy"] = _mean([float(bool(s.key_facts)) for s in answered if s.answerable])
         cited = sum(s.cited for s in answered if s.answerable)
-        out["citation_precision"] = round(sum(s.cited_on_evidence for s in answered if s.answerable) / cited, 4) if cited else None
+        out["citation_precision"] = (
+            round(sum(s.cited_on_evidence for s in answered if s.answerable) / cited, 4) if cited else None
+        )
         total = sum(s.cited for s in answered)
         out["grounding"] = round(sum(s.grounded for s in answered) / total, 4) if total else None
         refused = [s for s in answered if s.refused]

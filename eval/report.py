@@ -15,8 +15,13 @@ from eval.harness import RunResult
 
 SUMMARY = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr", "facts_in_top5", "latency_p50_ms"]
 OURS_ONLY = [
-    "key_fact_accuracy", "citation_precision", "grounding", "refusal_precision", "refusal_recall",
-    "false_refusal_rate", "latency_p95_ms",
+    "key_fact_accuracy",
+    "citation_precision",
+    "grounding",
+    "refusal_precision",
+    "refusal_recall",
+    "false_refusal_rate",
+    "latency_p95_ms",
 ]
 
 
@@ -32,13 +37,23 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 def markdown(result: RunResult) -> str:
     systems = result.systems
-    parts = [f"# Evaluation run {result.config['time']}", "",
-             f"commit `{result.config['commit']}`, {result.config['questions']} questions", "",
-             "## Systems (answerable questions for retrieval metrics)", "",
-             _table(["system", *SUMMARY], [[name, *(s["overall"].get(m) for m in SUMMARY)] for name, s in systems.items()])]
+    parts = [
+        f"# Evaluation run {result.config['time']}",
+        "",
+        f"commit `{result.config['commit']}`, {result.config['questions']} questions",
+        "",
+        "## Systems (answerable questions for retrieval metrics)",
+        "",
+        _table(["system", *SUMMARY], [[name, *(s["overall"].get(m) for m in SUMMARY)] for name, s in systems.items()]),
+    ]
     ours = systems.get("ours")
     if ours:
-        parts += ["", "## Ours: answers", "", _table(["metric", "value"], [[m, ours["overall"].get(m)] for m in OURS_ONLY])]
+        parts += [
+            "",
+            "## Ours: answers",
+            "",
+            _table(["metric", "value"], [[m, ours["overall"].get(m)] for m in OURS_ONLY]),
+        ]
         for key, title in (("by_category", "category"), ("by_style", "style")):
             names = sorted(ours[key])
             rows = []
@@ -59,7 +74,9 @@ def plots(result: RunResult, out: Path) -> list[Path]:
     metrics = ["hit@1", "hit@5", "hit@10", "mrr", "facts_in_top5"]
     width = 0.8 / max(len(systems), 1)
     for i, (name, s) in enumerate(systems.items()):
-        axis.bar([m + i * width for m in range(len(metrics))], [s["overall"].get(k) or 0 for k in metrics], width, label=name)
+        axis.bar(
+            [m + i * width for m in range(len(metrics))], [s["overall"].get(k) or 0 for k in metrics], width, label=name
+        )
     axis.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
     axis.set_ylim(0, 1)
     axis.legend()

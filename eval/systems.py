@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import chromadb
 import httpx
+import numpy as np
 from chromadb.config import Settings as ChromaClientSettings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -68,9 +69,12 @@ class Ours:
         if outcome.search is not None:
             score = self.service.composer().evidence_score(question, outcome.search)
         return SystemAnswer(
-            passages=[PassageRef(p.chunk.source, p.chunk.line_start, p.chunk.line_end, p.chunk.text)
-                      for p in outcome.passages],
-            latency_ms=latency, answer=outcome.answer.answer, refused=outcome.answer.refused,
+            passages=[
+                PassageRef(p.chunk.source, p.chunk.line_start, p.chunk.line_end, p.chunk.text) for p in outcome.passages
+            ],
+            latency_ms=latency,
+            answer=outcome.answer.answer,
+            refused=outcome.answer.refused,
             citations=[CitationRef(c.source, c.quote, c.line_start, c.line_end) for c in outcome.answer.citations],
             evidence_score=score,
         )
@@ -89,7 +93,9 @@ class OursOverHttp:
         body: dict[str, Any] = response.json()
         return SystemAnswer(
             passages=[PassageRef(p["source"], p["line_start"], p["line_end"], p["text"]) for p in body["passages"]],
-            latency_ms=(time.perf_counter() - started) * 1000, answer=body["answer"], refused=body["refused"],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            answer=body["answer"],
+            refused=body["refused"],
             citations=[CitationRef(c["source"], c["quote"], c["line_start"], c["line_end"]) for c in body["citations"]],
         )
 
@@ -120,12 +126,9 @@ class DenseOnly:
     def answer(self, question: str, top_k: int) -> SystemAnswer:
         started = time.perf_counter()
         store = self.service.store
-        raw = store.collection.query(
-            query_embeddings=[store.embeddings.embed_query(question)],  # type: ignore[list-item]
-            n_results=top_k, include=[],
-        )
-        chunks = store.catalog.chunks_by_id(raw["ids"][0])
-        passages = [chunks[i] for i in raw["ids"][0] if i in chunks]
+        hits = store.dense_search(store.embeddings.embed_query(question), top_k)
+        chunks = store.catalog.chunks_by_id([i for i, _ in hits])
+        passages = [chunks[i] for i, _ in hits if i in chunks]
         return SystemAnswer(
             [PassageRef(c.source, c.line_start, c.line_end, c.text) for c in passages],
             (time.perf_counter() - started) * 1000,
@@ -146,20 +149,25 @@ class NaiveLangChain:
             for document in splitter.create_documents([text]):
                 start = int(document.metadata["start_index"])
                 end = start + len(document.page_content)
-                self.records.append(PassageRef(
-                    path.name, text.count("\n", 0, start) + 1, text.count("\n", 0, end) + 1, document.page_content
-                ))
+                self.records.append(
+                    PassageRef(
+                        path.name, text.count("\n", 0, start) + 1, text.count("\n", 0, end) + 1, document.page_content
+                    )
+                )
         client = chromadb.EphemeralClient(settings=ChromaClientSettings(anonymized_telemetry=False))
         self.collection = client.get_or_create_collection(
             f"naive-{int(time.time() * 1000)}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         vectors = self.embeddings.embed_documents([r.text for r in self.records])
-        self.collection.add(ids=[str(i) for i in range(len(self.records))], embeddings=vectors)  # type: ignore[arg-type]
+        self.collection.add(
+            ids=[str(i) for i in range(len(self.records))], embeddings=np.asarray(vectors, dtype=np.float32)
+        )
 
     def answer(self, question: str, top_k: int) -> SystemAnswer:
         started = time.perf_counter()
         raw = self.collection.query(
-            query_embeddings=[self.embeddings.embed_query(question)],  # type: ignore[list-item]
-            n_results=top_k, include=[],
+            query_embeddings=np.asarray([self.embeddings.embed_query(question)], dtype=np.float32),
+            n_results=top_k,
+            include=[],
         )
         return SystemAnswer([self.records[int(i)] for i in raw["ids"][0]], (time.perf_counter() - started) * 1000)

@@ -40,7 +40,7 @@ class _Piece:
 @dataclass
 class _Group:
     path: tuple[str, ...]
-    field: str | None
+    field_name: str | None
     pieces: list[_Piece] = field(default_factory=list)
     heading_only: bool = True
 
@@ -58,9 +58,7 @@ def split_sentences(block: Block, lines: list[str]) -> list[Sentence]:
             continue  # "1." or "II." opens the sentence, it does not end one
         if text:
             covered = [n for a, b, n in spans if a < boundary and b > start] or [block.line_start]
-            sentences.append(
-                Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=bare_heading)
-            )
+            sentences.append(Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=bare_heading))
         start = boundary
     return sentences
 
@@ -99,8 +97,8 @@ class Chunker:
                         doc_id=meta.doc_id,
                         source=meta.source,
                         title=meta.title,
-                        section_path=[*group.path, *([group.field] if group.field else [])],
-                        field=group.field,
+                        section_path=[*group.path, *([group.field_name] if group.field_name else [])],
+                        field=group.field_name,
                         text=text,
                         line_start=min(p.line_start for p in pack),
                         line_end=max(p.line_end for p in pack),

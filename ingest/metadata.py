@@ -19,9 +19,18 @@ from ingest.models import DocumentMeta, SourceText
 from ingest.normalize import clean_markdown
 
 KINDS = {
-    "KẾ HOẠCH": "Kế hoạch", "BÁO CÁO": "Báo cáo", "QUYẾT ĐỊNH": "Quyết định", "THÔNG TƯ": "Thông tư",
-    "NGHỊ ĐỊNH": "Nghị định", "NGHỊ QUYẾT": "Nghị quyết", "CÔNG VĂN": "Công văn", "HIẾN PHÁP": "Hiến pháp",
-    "BỘ LUẬT": "Bộ luật", "LUẬT": "Luật", "CHỈ THỊ": "Chỉ thị", "THÔNG BÁO": "Thông báo",
+    "KẾ HOẠCH": "Kế hoạch",
+    "BÁO CÁO": "Báo cáo",
+    "QUYẾT ĐỊNH": "Quyết định",
+    "THÔNG TƯ": "Thông tư",
+    "NGHỊ ĐỊNH": "Nghị định",
+    "NGHỊ QUYẾT": "Nghị quyết",
+    "CÔNG VĂN": "Công văn",
+    "HIẾN PHÁP": "Hiến pháp",
+    "BỘ LUẬT": "Bộ luật",
+    "LUẬT": "Luật",
+    "CHỈ THỊ": "Chỉ thị",
+    "THÔNG BÁO": "Thông báo",
 }
 _HEADER_LINES = 60
 _NUMBER = re.compile(r"Số\s*:?\s*(\d+[^\s,;]*/[A-ZĐ][A-ZĐ0-9/&\-]*)")
@@ -100,8 +109,11 @@ def extract_metadata(source: SourceText, doc_id: str) -> DocumentMeta:
     title = title or (text_lines[0] if text_lines else source.path.stem)
     number = next((m.group(1) for line in header[:15] if (m := _NUMBER.search(line))), None)
     date = next(
-        (f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-         for line in header[:15] if (m := _DATE.search(line.strip()))),
+        (
+            f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+            for line in header[:15]
+            if (m := _DATE.search(line.strip()))
+        ),
         None,
     )
     body = " ".join(text_lines)
@@ -118,10 +130,19 @@ def extract_metadata(source: SourceText, doc_id: str) -> DocumentMeta:
     district = _place_after(body, "huyện") if level == "xã" else None
     province = _place_after(body, "tỉnh") if level in ("xã", "huyện") else None
     meta = DocumentMeta(
-        doc_id=doc_id, source=source.path.name, path=str(source.path), title=title.translate(_APOSTROPHES),
-        kind=kind, number=number, issuer=f"UBND {level} {locality}" if level and locality else None,
-        locality=locality, locality_level=level,  # type: ignore[arg-type]
-        district=district, province=province, date=date, years=_years(kind, title, text_lines),
+        doc_id=doc_id,
+        source=source.path.name,
+        path=str(source.path),
+        title=title.translate(_APOSTROPHES),
+        kind=kind,
+        number=number,
+        issuer=f"UBND {level} {locality}" if level and locality else None,
+        locality=locality,
+        locality_level=level,
+        district=district,
+        province=province,
+        date=date,
+        years=_years(kind, title, text_lines),
         sha256=source.sha256,
     )
     return apply_sidecar(meta, source.path)

@@ -13,13 +13,14 @@ from functools import cached_property
 from typing import Any
 
 import chromadb
-from assistant.retrieval.analysis import Analyzer, load_glossary
-from assistant.retrieval.lexical import LexicalIndex
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaClientSettings
 from filelock import FileLock
 
+from assistant.retrieval.analysis import Analyzer, load_glossary
+from assistant.retrieval.lexical import LexicalIndex
 from assistant.settings import Settings
 from ingest.catalog import Catalog
 from ingest.chunking import CHUNKER_VERSION
@@ -100,6 +101,20 @@ class Store:
     def _build_lexical(self) -> LexicalIndex:
         chunks = self.catalog.chunks()
         return LexicalIndex.build([c.chunk_id for c in chunks], [c.embed_text() for c in chunks], self.analyzer)
+
+    def dense_search(self, vector: list[float], k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first; ``doc_ids`` restricts to those documents."""
+        count = self.collection.count()
+        if not count or (doc_ids is not None and not doc_ids):
+            return []
+        where: Any = {"doc_id": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
+        raw = self.collection.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=min(k, count),
+            where=where,
+            include=["distances"],
+        )
+        return [(i, 1.0 - d) for i, d in zip(raw["ids"][0], (raw["distances"] or [[]])[0], strict=True)]
 
     def vector_ids(self) -> set[str]:
         result: dict[str, Any] = dict(self.collection.get(include=[]))

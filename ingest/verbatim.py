@@ -30,9 +30,7 @@ def source_view(lines: Sequence[str], line_start: int, line_end: int, skip: Iter
     return normalize_for_match("\n".join(kept))
 
 
-def is_verbatim(
-    quote: str, lines: Sequence[str], line_start: int, line_end: int, skip: Iterable[int] = ()
-) -> bool:
+def is_verbatim(quote: str, lines: Sequence[str], line_start: int, line_end: int, skip: Iterable[int] = ()) -> bool:
     """True when ``quote`` stands in the source between the two lines (see the module doc)."""
     needle = normalize_for_match(quote)
     if not needle:

@@ -47,7 +47,7 @@ def _after_colon(text: str) -> str:
 
 
 def document_label(meta: DocumentMeta | None, chunk: Chunk) -> str:
-    """"Kế hoạch 16/KH-UBND — UBND xã Trực Thái (2024)": which document, which place, which year."""
+    """ "Kế hoạch 16/KH-UBND — UBND xã Trực Thái (2024)": which document, which place, which year."""
     if meta is None:
         return chunk.title
     head = " ".join(part for part in (meta.kind or "Văn bản", meta.number) if part)

@@ -30,7 +30,7 @@ def default_chat_model(settings: LLMSettings) -> BaseChatModel:
     return ChatOpenAI(
         base_url=settings.base_url,
         model=settings.model,
-        api_key=settings.api_key,  # type: ignore[arg-type]
+        api_key=settings.api_key,
         timeout=settings.timeout_s,
         temperature=settings.temperature,
         max_retries=0,

@@ -52,8 +52,17 @@ class Passage(BaseModel):
     @classmethod
     def of(cls, scored: ScoredChunk) -> Passage:
         c = scored.chunk
-        return cls(chunk_id=c.chunk_id, doc_id=c.doc_id, source=c.source, title=c.title, section=c.section,
-                   text=c.text, score=round(scored.score, 6), line_start=c.line_start, line_end=c.line_end)
+        return cls(
+            chunk_id=c.chunk_id,
+            doc_id=c.doc_id,
+            source=c.source,
+            title=c.title,
+            section=c.section,
+            text=c.text,
+            score=round(scored.score, 6),
+            line_start=c.line_start,
+            line_end=c.line_end,
+        )
 
 
 class AskResponse(BaseModel):

@@ -4,7 +4,6 @@ restricted by filters and the locality a question names, nudged by year, project
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -80,17 +79,7 @@ class HybridSearch:
 
         vector = self.store.embeddings.embed_query(question)
         embedded = time.perf_counter()
-        where: Any = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
-        count = self.store.collection.count()
-        dense_hits: dict[str, float] = {}
-        if count:
-            raw = self.store.collection.query(
-                query_embeddings=[vector],  # type: ignore[list-item]
-                n_results=min(self.settings.dense_k, count),
-                where=where,
-                include=["distances"],
-            )
-            dense_hits = {i: 1.0 - d for i, d in zip(raw["ids"][0], (raw["distances"] or [[]])[0], strict=True)}
+        dense_hits = dict(self.store.dense_search(vector, self.settings.dense_k, allowed))
         dense_done = time.perf_counter()
         lexical_ids = None
         if allowed is not None:

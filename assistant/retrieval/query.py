@@ -50,17 +50,22 @@ FIELD_CUES: dict[str, tuple[str, ...]] = {
 }
 # What kind of phrase answers the question: a duration, a figure, a date (folded question cues).
 ANSWER_SHAPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"\bbao lau\b|\bmay thang\b|\bmay nam\b|\btrong vong bao\b|\bthoi gian bao\b"),
-     re.compile(r"\d+\s*(?:tháng|năm|ngày)\b")),
-    (re.compile(r"\bkhi nao\b|\bngay nao\b|\bthoi han\b|\bluc nao\b"),
-     re.compile(r"(?:ngày|tháng|năm)\s+\d+|\d{1,2}/\d{1,2}/\d{4}")),
+    (
+        re.compile(r"\bbao lau\b|\bmay thang\b|\bmay nam\b|\btrong vong bao\b|\bthoi gian bao\b"),
+        re.compile(r"\d+\s*(?:tháng|năm|ngày)\b"),
+    ),
+    (
+        re.compile(r"\bkhi nao\b|\bngay nao\b|\bthoi han\b|\bluc nao\b"),
+        re.compile(r"(?:ngày|tháng|năm)\s+\d+|\d{1,2}/\d{1,2}/\d{4}"),
+    ),
     (re.compile(r"\bbao nhieu\b|\bmay\b|\bty le\b|\btong so\b|\bso luong\b"), re.compile(r"\d")),
 ]
 _PROJECT = re.compile(r"\b(tieu du an|du an)\s+(\d+)")
 # a year the question is about: "năm 2024", or a bare year that is not one end of a period "2021-2025"
 _YEAR = re.compile(r"(?<![\d\-–/])(20[0-4]\d)(?!\s*[\-–]\s*20\d\d)\b")
+_CAPITALISED = r"[A-ZĐÀ-Ỹ][\w'’]*"
 _NAMED_PLACE = re.compile(
-    r"\b([Hh]uyện|[Xx]ã|[Tt]ỉnh|[Tt]hành phố|[Tt]hị xã|[Tt]hị trấn)\s+((?:[A-ZĐÀ-Ỹ][\w'’]*)(?:\s+[A-ZĐÀ-Ỹ][\w'’]*){0,3})"
+    rf"\b([Hh]uyện|[Xx]ã|[Tt]ỉnh|[Tt]hành phố|[Tt]hị xã|[Tt]hị trấn)\s+({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})"
 )
 _DIACRITIC = re.compile(r"[^\x00-\x7f]")
 

@@ -93,7 +93,7 @@ class CachedEmbeddings(Embeddings):
         cached = self._queries.get(prepared)
         if cached is not None:
             return cached
-        vector = self._encode([prepared])[0].tolist()
+        vector = [float(x) for x in self._encode([prepared])[0]]
         self._queries[prepared] = vector
         if len(self._queries) > 1024:
             self._queries.popitem(last=False)

