@@ -104,6 +104,9 @@ class IngestPipeline:
             return FileOutcome(str(path), doc_id, "failed", reason=error.reason, message=error.message)
         except (ValueError, OSError) as error:
             return FileOutcome(str(path), doc_id, "failed", reason="invalid", message=str(error))
+        except Exception as error:  # a parser bug on one odd file must not stop the others
+            detail = f"{type(error).__name__}: {error}"
+            return FileOutcome(str(path), doc_id, "failed", reason="unreadable", message=detail)
         previous = self.store.catalog.fingerprint(doc_id)
         if previous == parsed.meta.sha256 and self.store.catalog.paths().get(doc_id) == parsed.meta.path:
             return FileOutcome(str(path), doc_id, "unchanged", chunks=len(self.store.catalog.chunks(doc_id)))
