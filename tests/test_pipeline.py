@@ -58,7 +58,9 @@ def test_changed_file_leaves_no_stale_chunk_and_deleted_file_goes(
     IngestPipeline(store).run([small_corpus])
     changed = small_corpus / "001_840e6b9a28383439.txt"
     old_text = "Tỷ lệ nghèo đa chiều (gồm tỷ lệ hộ nghèo và hộ cận nghèo) giảm 0.5%."
-    changed.write_text(changed.read_text(encoding="utf-8").replace(old_text, "Tỷ lệ nghèo đa chiều giảm 0.9%."), "utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace(old_text, "Tỷ lệ nghèo đa chiều giảm 0.9%."), "utf-8"
+    )
     report = IngestPipeline(store).run([small_corpus])
     statuses = {Path(o.path).name: o.status for o in report.outcomes}
     assert statuses == {"000_73905b5b1f629f25.txt": "unchanged", "001_840e6b9a28383439.txt": "updated"}
@@ -103,8 +105,10 @@ def test_kill_during_ingest_leaves_a_usable_index_and_the_next_run_completes(
         (small_corpus / name).write_bytes((CORPUS_DIR / name).read_bytes())
     env = {**os.environ, "GNBV_DATA_DIR": str(data), "GNBV_MODELS_DIR": str(indexed_settings.models_dir)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "ingest", str(small_corpus)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "assistant", "ingest", str(small_corpus)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(Store(_settings(indexed_settings, data)).catalog.documents()) < 2:
