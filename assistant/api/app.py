@@ -23,7 +23,7 @@ def _validation_error(_: Request, error: Exception) -> JSONResponse:
     ]
     message = "; ".join(d["msg"] for d in details)  # type: ignore[misc]
     text = get_prompts().errors.invalid_request.format(detail=message)
-    return JSONResponse({"detail": details, "message": text}, status_code=status.HTTP_422_UNPROCESSABLE_ENTITY)
+    return JSONResponse({"detail": details, "message": text}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,0 +1,129 @@
+"""The HTTP API over a real uvicorn server on 127.0.0.1, routes mirrored one by one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from assistant.bench import ServerThread
+from assistant.settings import Settings
+from ingest.loaders import load
+from ingest.verbatim import is_verbatim
+from prompts import get_prompts
+from tests.conftest import CORPUS_DIR
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def client(indexed_settings: Settings) -> Iterator[httpx.Client]:
+    with ServerThread(indexed_settings) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        yield http
+
+
+def test_health(client: httpx.Client) -> None:
+    body = client.get("/health").json()
+    assert body["status"] == "ok" and body["documents"] == 5 and body["chunks"] > 100
+
+
+def test_ask_contract(client: httpx.Client) -> None:
+    response = client.post("/api/ask", json={"question": "tong nhu cau von nam 2025 huyen Ia H'Drai", "top_k": 4})
+    assert response.status_code == 200
+    body = response.json()
+    assert {"answer", "refused", "citations", "passages", "timings_ms"} <= body.keys()
+    assert len(body["passages"]) == 4
+    assert set(body["passages"][0]) >= {
+        "chunk_id",
+        "doc_id",
+        "source",
+        "title",
+        "section",
+        "text",
+        "score",
+        "line_start",
+        "line_end",
+    }
+    assert "56.770 triệu đồng" in body["answer"]
+    for citation in body["citations"]:
+        assert set(citation) >= {"n", "doc_id", "source", "title", "section", "quote", "line_start", "line_end"}
+        lines = load(CORPUS_DIR / citation["source"]).lines
+        assert is_verbatim(citation["quote"], lines, citation["line_start"], citation["line_end"])
+
+
+def test_ask_filters(client: httpx.Client) -> None:
+    body = client.post(
+        "/api/ask", json={"question": "đối tượng thụ hưởng", "filters": {"locality": "Trực Thái"}}
+    ).json()
+    assert {p["doc_id"] for p in body["passages"]} == {"001_840e6b9a28383439"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        ({"question": "   "}, get_prompts().errors.question_empty),
+        ({"question": "x" * 5000}, "Câu hỏi quá dài"),
+        ({"question": "hộ nghèo", "top_k": 0}, "top_k"),
+        ({"question": "hộ nghèo", "mode": "magic"}, "mode"),
+        ({}, "question"),
+    ],
+)
+def test_bad_requests_get_a_clear_422(client: httpx.Client, payload: dict[str, object], fragment: str) -> None:
+    response = client.post("/api/ask", json=payload)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"].startswith("Yêu cầu không hợp lệ")
+    assert fragment in json.dumps(body, ensure_ascii=False)
+
+
+def test_chat_keeps_the_conversation(client: httpx.Client) -> None:
+    first = client.post("/api/chat", json={"question": "Phòng nào chủ trì Dự án 6 ở Krông Nô?"}).json()
+    second = client.post(
+        "/api/chat", json={"question": "còn huyện Ia H'Drai thì sao?", "conversation_id": first["conversation_id"]}
+    ).json()
+    assert second["conversation_id"] == first["conversation_id"]
+    assert "Dự án 6" in second["effective_question"]
+    assert all(p["doc_id"].startswith(("002", "003")) for p in second["passages"])
+
+
+def test_chat_streams_server_sent_events(client: httpx.Client) -> None:
+    events: list[tuple[str, str]] = []
+    with client.stream(
+        "POST", "/api/chat", json={"question": "Đối tượng của Dự án 2 ở Krông Nô?", "stream": True}
+    ) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        event = ""
+        for line in r.iter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((event, line.split(":", 1)[1].strip()))
+    kinds = [e for e, _ in events]
+    assert kinds[0] == "meta" and kinds[-1] == "done" and "delta" in kinds
+    done = json.loads(events[-1][1])
+    assert "".join(json.loads(d)["text"] for e, d in events if e == "delta") == done["answer"]
+
+
+def test_documents_and_outline(client: httpx.Client) -> None:
+    documents = client.get("/api/documents").json()
+    assert len(documents) == 5
+    detail = client.get("/api/documents/003_d7b9b51839828f5a").json()
+    assert detail["locality"] == "Ia H'Drai" and detail["outline"]
+    assert any("Tổng nhu cầu vốn" in e["title"] for e in detail["outline"])
+    missing = client.get("/api/documents/khong-co")
+    assert missing.status_code == 404 and "khong-co" in missing.json()["detail"]
+
+
+def test_passage_with_context(client: httpx.Client) -> None:
+    chunk_id = client.post("/api/ask", json={"question": "Dự án 3 Krông Nô đối tượng"}).json()["passages"][0][
+        "chunk_id"
+    ]
+    body = client.get(f"/api/passages/{chunk_id}").json()
+    assert body["chunk_id"] == chunk_id and body["sentences"] and body["context_before"] is not None
+    assert client.get("/api/passages/khong:co").status_code == 404
+
+
+def test_openapi_is_served(client: httpx.Client) -> None:
+    assert "/api/ask" in client.get("/openapi.json").json()["paths"]
