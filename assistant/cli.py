@@ -185,6 +185,24 @@ def serve(
     uvicorn.run(create_app(settings), host=host or settings.server.host, port=port or settings.server.port)
 
 
+@app.command()
+def bench(
+    data_dir: DataDir = None,
+    questions: Annotated[int, typer.Option(min=5, help="Số câu hỏi lấy từ bộ câu hỏi đánh giá.")] = 100,
+) -> None:
+    """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, trong cùng một lần chạy."""
+    from assistant.bench import api_latency, question_texts
+    from assistant.settings import PROJECT_ROOT
+
+    figures = api_latency(_settings(data_dir), question_texts(PROJECT_ROOT / "eval" / "questions", questions))
+    table = Table(title="Độ trễ (ms, trung vị của máy dùng chung)")
+    table.add_column("Chỉ số")
+    table.add_column("Giá trị", justify="right")
+    for name, value in figures.items():
+        table.add_row(name, f"{value:.1f}")
+    console.print(table)
+
+
 def main() -> None:
     app()
 
