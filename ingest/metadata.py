@@ -1,24 +1,47 @@
 """Document metadata read off the text, overridable by a sidecar ``<file>.meta.toml``.
 
-Administrative documents announce themselves in a fixed header: "Số: 16/KH-UBND", "Trực Thái, ngày 02
-tháng 04 năm 2024", the kind in capitals ("KẾ HOẠCH"), then the title. The locality comes from the
-title ("trên địa bàn huyện Krông Nô") or the issuing committee ("Ủy ban nhân dân huyện Đắk Glei"), the
-district and province from the first "huyện …" / "tỉnh …" the text names beside it.
+Administrative documents announce themselves in a fixed header: the committee ("ỦY BAN NHÂN DÂN /
+HUYỆN IA H’DRAI"), "Số: 16/KH-UBND", "Trực Thái, ngày 02 tháng 04 năm 2024", the kind in capitals
+("KẾ HOẠCH"), then the title. Laws (ALQAC) open with "LUẬT DU LỊCH" and nothing else.
+
+Places: the locality is the place the title is about ("trên địa bàn xã Trực Thái"), else the issuing
+committee's. The committee comes from the header block or the sentence that issues the document
+("Ủy ban nhân dân huyện Krông Nô ban hành …"), never from a "Căn cứ" line citing the province. District
+and province come from the text ("UBND tỉnh Kon Tum"), checked against known names so a typo printed
+more often ("Đăk Glei") does not win; ``corpus/localities.toml`` fills in what the text does not say.
+A huyện document's district is the locality itself, a tỉnh document's province likewise, so filtering
+by district finds district and commune documents alike.
+
+Years covered: the years the title names ("… năm 2025"), else its first period ("giai đoạn 2021-2024");
+a plan also covers the year whose results it reports in a heading ("ĐÁNH GIÁ KẾT QUẢ … NĂM 2024"). The
+later period of "đề xuất … cho giai đoạn 2026 – 2030" is excluded: the report proposes, it holds no
+results or plans for those years, and a question about them should not be answered from it. With no
+year in the title, the year of issue. Laws cover no particular year.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
-import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from assistant.retrieval.analysis import fold
+from assistant.settings import get_settings
 from ingest.models import DocumentMeta, SourceText
 from ingest.normalize import clean_markdown
 
-KINDS = {
+Level = Literal["xã", "huyện", "tỉnh"]
+Place = tuple[Level, str]
+
+# the kind heading, in capitals; "BỘ LUẬT" before "LUẬT" so the longer one wins
+_KINDS = {
     "KẾ HOẠCH": "Kế hoạch",
     "BÁO CÁO": "Báo cáo",
     "QUYẾT ĐỊNH": "Quyết định",
@@ -26,137 +49,265 @@ KINDS = {
     "NGHỊ ĐỊNH": "Nghị định",
     "NGHỊ QUYẾT": "Nghị quyết",
     "CÔNG VĂN": "Công văn",
+    "CHỈ THỊ": "Chỉ thị",
+    "THÔNG BÁO": "Thông báo",
     "HIẾN PHÁP": "Hiến pháp",
     "BỘ LUẬT": "Bộ luật",
     "LUẬT": "Luật",
-    "CHỈ THỊ": "Chỉ thị",
-    "THÔNG BÁO": "Thông báo",
 }
+_LAWS = ("Hiến pháp", "Bộ luật", "Luật")  # their heading carries the name: "LUẬT DU LỊCH"
+# the type code of a number ("16/KH-UBND"): the kind when no heading prints it; a number whose code is the
+# issuer's ("586/UBND-KGVX") is a công văn
+_NUMBER_KINDS = {"KH": "Kế hoạch", "BC": "Báo cáo", "QĐ": "Quyết định", "TT": "Thông tư", "NĐ": "Nghị định"}
+_NUMBER_KINDS |= {"NQ": "Nghị quyết", "CT": "Chỉ thị", "TB": "Thông báo"}
 _HEADER_LINES = 60
-_NUMBER = re.compile(r"Số\s*:?\s*(\d+[^\s,;]*/[A-ZĐ][A-ZĐ0-9/&\-]*)")
-# the place-and-date line of the header: "Trực Thái, ngày 02 tháng 04 năm 2024"
-_DATE = re.compile(r"^[^,;]{2,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
-_LEVELS = ("xã", "huyện", "tỉnh")
+_NUMBER = re.compile(r"\bSố\s*:?\s*(\d[\w.\-]*(?:/[\w.\-&]+)+)")  # blank "Số:   /KH-UBND" has no digit
+_DATE = re.compile(r",\s*ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})?\s*năm\s+(\d{4})")
+_TITLE_YEAR = re.compile(r"\bnăm\s+(\d{4})\b")
+_PERIOD = re.compile(r"giai\s+đoạn\s+(\d{4})\s*[-–]\s*(\d{4})")
+_RESULTS_HEADING = re.compile(r"KẾT QUẢ.*NĂM\s+(\d{4})")
+_WORDS = r"[^\W\d_][\w'’]*(?: [^\W\d_][\w'’]*){0,3}"  # a place name is at most four words
+_LEVEL_NAME = re.compile(rf"(?<!\w)(xã|huyện|tỉnh)\s+({_WORDS})")
+# at a sentence's start: "… của UBND tỉnh Kon Tum ban hành" in a "Căn cứ" line cites, it does not issue
+_ISSUING = re.compile(
+    rf"(?:^|[.;:]\s+)(?:(?:Ủy|Uỷ) ban nhân dân|UBND)\s+(xã|huyện|tỉnh)\s+({_WORDS})"
+    r"\s+(?:ban hành|báo cáo|xây dựng|quyết định)\b",
+    re.MULTILINE,
+)
+_CAPS_COMMITTEE = re.compile(r"^(?:ỦY|UỶ) BAN NHÂN DÂN$|^UBND$")
+_CAPS_COMMITTEE_WORDS = re.compile(r"(?:ỦY|UỶ) BAN NHÂN DÂN")
+_CAPS_PLACE = re.compile(r"^(?:(?:ỦY|UỶ) BAN NHÂN DÂN |UBND )?(XÃ|HUYỆN|TỈNH) (.+)$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "”": "'", "“": "'", "ʼ": "'"})
+_SIDECAR_FIXED = {"doc_id", "source", "path", "sha256"}  # set from the file itself by the pipeline
+_ERRORS = {
+    "list_type": "phải là danh sách",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "string_type": "phải là chuỗi",
+    "literal_error": "phải là một trong: xã, huyện, tỉnh",
+}
+
+
+@dataclass(frozen=True)
+class Places:
+    """Known names, keyed folded (no diacritics, lower case): provinces and districts as spelled, the
+    province of a district, the district of a commune."""
+
+    provinces: dict[str, str]
+    districts: dict[str, str]
+    district_province: dict[str, str]
+    commune_district: dict[str, str]
+
+
+@lru_cache(maxsize=4)
+def load_places(localities_file: Path, provinces_file: Path) -> Places:
+    table = tomllib.loads(localities_file.read_text(encoding="utf-8")) if localities_file.exists() else {}
+    names = [line.strip() for line in provinces_file.read_text(encoding="utf-8").splitlines()]
+    return Places(
+        provinces={fold(name): name for name in names if name and not name.startswith("#")},
+        districts={fold(k): k for k in table.get("districts", {})},
+        district_province={fold(k): v for k, v in table.get("districts", {}).items()},
+        commune_district={fold(k): v for k, v in table.get("communes", {}).items()},
+    )
 
 
 def make_doc_id(path: Path) -> str:
     """Stable, URL-safe id from the file name: diacritics folded, lower case, '-' between words."""
-    stem = unicodedata.normalize("NFD", path.stem.replace("đ", "d").replace("Đ", "D"))
-    stem = "".join(ch for ch in stem if unicodedata.category(ch) != "Mn").lower()
-    return re.sub(r"[^a-z0-9_]+", "-", stem).strip("-") or "tai-lieu"
+    return re.sub(r"[^a-z0-9_]+", "-", fold(path.stem)).strip("-") or "tai-lieu"
 
 
 def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.toml")
 
 
-def _place_after(text: str, level: str) -> str | None:
-    """The first capitalised name after "huyện"/"xã"/"tỉnh" (e.g. "Ia H'Drai"), if any."""
-    for match in re.finditer(rf"(?<!\w){level}\s+(\S+(?:\s+\S+){{0,3}})", text):
-        words = []
-        for word in match.group(1).split():
-            word = word.strip(",.;:()")
-            if not word or not word[0].isupper() or (word.isupper() and len(word) > 4):
-                break
-            words.append(word)
-        if words:
-            return " ".join(words).translate(_APOSTROPHES)
-    return None
-
-
-def _kind(line: str) -> str | None:
-    upper = line.strip().upper()
-    for key, kind in KINDS.items():
-        if upper == key or (kind in ("Luật", "Bộ luật") and upper.startswith(key + " ") and line.isupper()):
-            return kind
-    return None
-
-
-def _years(kind: str | None, title: str, lines: list[str]) -> list[int]:
-    single = [int(y) for y in re.findall(r"năm\s+(\d{4})", title)]
-    span = re.search(r"giai\s+đoạn\s+(\d{4})\s*[-–]\s*(\d{4})", title)
-    years = set(single)
-    if not single and span:
-        years.update(range(int(span.group(1)), int(span.group(2)) + 1))
-    # a plan that also reports the year before it ("ĐÁNH GIÁ KẾT QUẢ … NĂM 2024") covers that year too
-    for line in lines:
-        result = re.search(r"KẾT QUẢ.*NĂM\s+(\d{4})", line)
-        if result and kind == "Kế hoạch":
-            years.add(int(result.group(1)))
-    return sorted(years)
-
-
-def extract_metadata(source: SourceText, doc_id: str) -> DocumentMeta:
-    lines = [clean_markdown(line) for line in source.lines]
-    text_lines = [line for line in lines if line]
-    header = text_lines[:_HEADER_LINES]
-    kind, title = None, ""
-    for index, line in enumerate(header):
-        kind = _kind(line)
-        if kind is None:
-            continue
-        if kind in ("Luật", "Bộ luật", "Hiến pháp"):
-            title = source.path.stem if source.path.stem.upper() == line.upper() else line.capitalize()
-        else:
-            parts = [header[index + 1]] if index + 1 < len(header) else []
-            for following in header[index + 2 :]:
-                if not following[:1].islower():
-                    break
-                parts.append(following)
-            title = " ".join(parts)
-        break
-    title = title or (text_lines[0] if text_lines else source.path.stem)
-    number = next((m.group(1) for line in header[:15] if (m := _NUMBER.search(line))), None)
-    date = next(
-        (
-            f"{int(m.group(3)):04d}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-            for line in header[:15]
-            if (m := _DATE.search(line.strip()))
-        ),
-        None,
-    )
-    body = " ".join(text_lines)
-    level, locality = None, None
-    for candidate in _LEVELS:
-        name = _place_after(title, candidate)
-        if name:
-            level, locality = candidate, name
-            break
-    if locality is None:
-        match = re.search(r"(?:Ủy ban nhân dân|Uỷ ban nhân dân|UBND)\s+(xã|huyện|tỉnh)\s", body)
-        if match:
-            level, locality = match.group(1), _place_after(body[match.start(1) :], match.group(1))
-    district = _place_after(body, "huyện") if level == "xã" else None
-    province = _place_after(body, "tỉnh") if level in ("xã", "huyện") else None
+def extract_metadata(source: SourceText, doc_id: str, places: Places | None = None) -> DocumentMeta:
+    if places is None:
+        settings = get_settings()
+        places = load_places(settings.localities_file, settings.provinces_file)
+    lines = [text for text in map(clean_markdown, source.lines) if text]
+    found = next(((i, kind) for i, line in enumerate(lines[:_HEADER_LINES]) if (kind := _kind(line))), None)
+    index, kind = found if found else (None, None)
+    header = lines[:index] if index is not None else lines[:15]
+    number = next((m.group(1) for line in header if (m := _NUMBER.search(line))), None)
+    kind = kind or _kind_of_number(number)
+    date, year_issued = _date(header)
+    title = _title(lines, index, kind, source.path)
+    body = " ".join(lines)
+    issuer = None if kind in _LAWS else _committee(header, body) or _issuing("\n".join(lines))
+    place = None if kind in _LAWS else _first_place(title) or issuer
+    if issuer is None and _signed_by_committee(lines, number):
+        issuer = place  # a committee signs for its own area ("TM. ỦY BAN NHÂN DÂN" under a district's plan)
+    district, province = _district_province(place, body, places)
     meta = DocumentMeta(
         doc_id=doc_id,
         source=source.path.name,
         path=str(source.path),
-        title=title.translate(_APOSTROPHES),
+        title=title,
         kind=kind,
         number=number,
-        issuer=f"UBND {level} {locality}" if level and locality else None,
-        locality=locality,
-        locality_level=level,
+        issuer=f"UBND {issuer[0]} {issuer[1]}" if issuer else None,
+        locality=place[1] if place else None,
+        locality_level=place[0] if place else None,
         district=district,
         province=province,
         date=date,
-        years=_years(kind, title, text_lines),
+        years=[] if kind in _LAWS else _years(kind, title, lines, year_issued),
         sha256=source.sha256,
     )
     return apply_sidecar(meta, source.path)
 
 
+def _kind(line: str) -> str | None:
+    upper = line.strip(" .:")
+    for key, kind in _KINDS.items():
+        if upper == key or (kind in _LAWS and upper.startswith(key + " ") and upper.isupper()):
+            return kind
+    return None
+
+
+def _kind_of_number(number: str | None) -> str | None:
+    if number is None:
+        return None
+    code = number.rsplit("/", 1)[-1]
+    return _NUMBER_KINDS.get(code.split("-")[0], "Công văn" if "-" in code else None)
+
+
+def _date(header: list[str]) -> tuple[str | None, int | None]:
+    """ISO date of "Trực Thái, ngày 02 tháng 04 năm 2024", and the year even when day and month are blank."""
+    match = next((m for line in header if (m := _DATE.search(line))), None)
+    if match is None:
+        return None, None
+    day, month, year = match.groups()
+    try:
+        return dt.date(int(year), int(month), int(day)).isoformat(), int(year)
+    except (TypeError, ValueError):  # blank or impossible day/month
+        return None, int(year)
+
+
+def _title(lines: list[str], index: int | None, kind: str | None, path: Path) -> str:
+    if index is None:  # no kind heading: the first line that is not part of the header ("V/v …" of a công văn)
+        header = (line for line in lines[:15] if not (line.isupper() or _NUMBER.search(line) or _DATE.search(line)))
+        return next(header, lines[0] if lines else path.stem)
+    if kind in _LAWS:  # "LUẬT DU LỊCH": the file name when it says the same, else sentence case
+        heading = lines[index]
+        return path.stem if fold(path.stem) == fold(heading) else heading[:1] + heading[1:].lower()
+    parts = lines[index + 1 : index + 2]
+    for line in lines[index + 2 :]:  # a hard-wrapped title continues in lower case
+        if not line[:1].islower():
+            break
+        parts.append(line)
+    return " ".join(parts) or path.stem
+
+
+def _name(words: str) -> str | None:
+    """The capitalised words a place name is made of: "Ia H’Drai", "Kon Tum" (of "Kon Tum11 và")."""
+    kept = []
+    for word in words.split(" "):
+        bare = word.rstrip("0123456789¹²³⁴⁵⁶⁷⁸⁹⁰")  # a footnote marker glued to the name ends it
+        if not bare[:1].isupper() or (len(bare) > 1 and bare.isupper()):  # "UBND" is no part of a name
+            break
+        kept.append(bare)
+        if bare != word:
+            break
+    return " ".join(kept).translate(_APOSTROPHES) or None
+
+
+def _places(text: str, level: Level) -> list[str]:
+    return [n for m in _LEVEL_NAME.finditer(text) if m.group(1) == level and (n := _name(m.group(2)))]
+
+
+def _first_place(text: str) -> Place | None:
+    for level in ("xã", "huyện", "tỉnh"):  # the most specific the text names
+        if names := _places(text, level):
+            return level, names[0]
+    return None
+
+
+def _committee(header: list[str], body: str) -> Place | None:
+    """The header block "ỦY BAN NHÂN DÂN / HUYỆN IA H’DRAI", spelled as the running text spells it."""
+    for previous, line in zip(["", *header], header, strict=False):
+        match = _CAPS_PLACE.match(line)
+        if match and (_CAPS_COMMITTEE.match(previous) or line.startswith(("ỦY", "UỶ", "UBND"))):
+            level: Level = "xã" if match.group(1) == "XÃ" else "huyện" if match.group(1) == "HUYỆN" else "tỉnh"
+            caps = match.group(2).translate(_APOSTROPHES).casefold()
+            same = (name for name in _places(body, level) if name.casefold() == caps)
+            return level, next(same, match.group(2).title().translate(_APOSTROPHES))
+    return None
+
+
+def _issuing(body: str) -> Place | None:
+    """The committee of "Ủy ban nhân dân huyện Krông Nô ban hành Kế hoạch …"."""
+    for match in _ISSUING.finditer(body):
+        name = _name(match.group(2))
+        if name and name == match.group(2).translate(_APOSTROPHES):
+            level: Level = "xã" if match.group(1) == "xã" else "huyện" if match.group(1) == "huyện" else "tỉnh"
+            return level, name
+    return None
+
+
+def _signed_by_committee(lines: list[str], number: str | None) -> bool:
+    signed = any(line.isupper() and _CAPS_COMMITTEE_WORDS.search(line) for line in lines)
+    return signed or (number is not None and number.endswith("UBND"))
+
+
+def _district_province(place: Place | None, body: str, places: Places) -> tuple[str | None, str | None]:
+    if place is None:
+        return None, None
+    level, name = place
+    if level == "tỉnh":
+        return None, places.provinces.get(fold(name), name)
+    district: str | None = name
+    if level == "xã":
+        # a known district in its right spelling ("Trục Ninh" is a typo of "Trực Ninh"), else as named
+        named = _places(body, "huyện")
+        known = [places.districts[f] for n in named if (f := fold(n)) in places.districts]
+        district = next(iter(known or named), None) or places.commune_district.get(fold(name))
+    # the province the text names most often, among real provinces (a typo is not one)
+    named_provinces = [places.provinces[f] for n in _places(body, "tỉnh") if (f := fold(n)) in places.provinces]
+    if named_provinces:
+        return district, Counter(named_provinces).most_common(1)[0][0]
+    return district, places.district_province.get(fold(district)) if district else None
+
+
+def _years(kind: str | None, title: str, lines: list[str], year_issued: int | None) -> list[int]:
+    years = {int(year) for year in _TITLE_YEAR.findall(title)}
+    if not years and (period := _PERIOD.search(title)):
+        years = set(range(int(period.group(1)), int(period.group(2)) + 1))
+    if kind == "Kế hoạch":
+        years |= {int(m.group(1)) for line in lines if line.isupper() and (m := _RESULTS_HEADING.search(line))}
+    if not years and year_issued:
+        years = {year_issued}
+    return sorted(years)
+
+
 def apply_sidecar(meta: DocumentMeta, path: Path) -> DocumentMeta:
+    """``<file>.meta.toml`` keys replace the extracted fields (e.g. ``number = "16/KH-UBND"``)."""
     sidecar = sidecar_path(path)
     if not sidecar.exists():
         return meta
     try:
-        overrides = tomllib.loads(sidecar.read_text(encoding="utf-8"))
-        unknown = set(overrides) - set(DocumentMeta.model_fields) - {"doc_id", "sha256", "path", "source"}
-        if unknown:
-            raise ValueError(f"khoá không hợp lệ: {', '.join(sorted(unknown))}")
+        overrides: dict[str, Any] = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"Tệp siêu dữ liệu {sidecar} không đúng cú pháp TOML: {error}") from error
+    for key, value in overrides.items():
+        if key not in DocumentMeta.model_fields or key in _SIDECAR_FIXED:
+            raise ValueError(f"Tệp siêu dữ liệu {sidecar}: khoá {key!r} không được phép ghi đè hoặc không tồn tại")
+        if key == "date":
+            overrides[key] = _iso_date(value, sidecar)
+    try:
         return DocumentMeta.model_validate({**meta.model_dump(), **overrides})
-    except (tomllib.TOMLDecodeError, ValidationError, ValueError) as error:
-        raise ValueError(f"Tệp siêu dữ liệu {sidecar.name} không hợp lệ: {error}") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        reason = _ERRORS.get(first["type"], f"không hợp lệ ({first['msg']})")
+        key = ".".join(str(part) for part in first["loc"])
+        raise ValueError(f"Tệp siêu dữ liệu {sidecar}: khoá {key!r} {reason}") from error
+
+
+def _iso_date(value: object, sidecar: Path) -> str:
+    # TOML has a date type (date = 2024-04-02); a string must be an ISO date too
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError as error:
+        raise ValueError(f"Tệp siêu dữ liệu {sidecar}: khoá 'date' phải là ngày dạng YYYY-MM-DD") from error
