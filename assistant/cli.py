@@ -173,16 +173,31 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
     port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
     ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Nạp bộ tài liệu chuẩn trước.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Số tiến trình; >1 cần máy chủ Chroma.")] = 1,
 ) -> None:
     """Chạy máy chủ API và trang web."""
+    import os
+
     import uvicorn
 
     from assistant.api.app import create_app
 
     settings = _settings(data_dir)
+    if workers > 1 and settings.chroma.mode == "embedded":
+        # embedded Chroma is single-process: several writers corrupt it ("readonly database" errors)
+        console.print(
+            "[red]Không thể chạy nhiều tiến trình với kho Chroma nhúng. Hãy chạy máy chủ Chroma "
+            "(chroma run) và đặt GNBV_CHROMA__MODE=http, GNBV_CHROMA__HOST, GNBV_CHROMA__PORT.[/red]"
+        )
+        raise typer.Exit(2)
     if ingest_first:
         ingest(None, data_dir, False)
-    uvicorn.run(create_app(settings), host=host or settings.server.host, port=port or settings.server.port)
+    host, port = host or settings.server.host, port or settings.server.port
+    if workers > 1:
+        os.environ["GNBV_DATA_DIR"] = str(settings.data_dir)  # each worker builds its app from the environment
+        uvicorn.run("assistant.api.app:app", host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port)
 
 
 @app.command()

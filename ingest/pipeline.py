@@ -125,6 +125,15 @@ class IngestPipeline:
             self.store.collection.delete(ids=stale)
         return FileOutcome(str(path), doc_id, "updated" if previous else "added", chunks=len(parsed.chunks))
 
+    def delete(self, doc_id: str) -> None:
+        """Remove one document: catalog first (queries stop seeing it), then its vectors."""
+        with self.store.writer_lock:
+            stale = [c.chunk_id for c in self.store.catalog.chunks(doc_id)]
+            self.store.catalog.delete_document(doc_id)
+            if stale:
+                self.store.collection.delete(ids=stale)
+            self.store.rebuild_lexical()
+
     def _remove_missing(self, roots: list[Path], present: set[str]) -> list[FileOutcome]:
         """Documents that lived under an ingested folder (or were an ingested file) and are gone."""
         outcomes = []

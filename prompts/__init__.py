@@ -30,6 +30,7 @@ class ErrorTexts(BaseModel):
     not_found_conversation: str
     invalid_request: str
     unauthorized: str
+    writes_disabled: str
     index_empty: str
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from assistant.bench import ServerThread
-from assistant.settings import Settings
+from assistant.settings import ServerSettings, Settings
 from ingest.loaders import load
 from ingest.verbatim import is_verbatim
 from prompts import get_prompts
@@ -127,3 +129,64 @@ def test_passage_with_context(client: httpx.Client) -> None:
 
 def test_openapi_is_served(client: httpx.Client) -> None:
     assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.fixture
+def admin(indexed_settings: Settings, tmp_path: Path) -> Iterator[httpx.Client]:
+    settings = indexed_settings.model_copy(
+        update={"data_dir": tmp_path / "data", "server": ServerSettings(api_key="bi-mat")}
+    )
+    with ServerThread(settings) as server, httpx.Client(base_url=server.url, timeout=120) as http:
+        yield http
+
+
+def _wait(client: httpx.Client, job_id: str) -> dict[str, object]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job: dict[str, object] = client.get(f"/api/jobs/{job_id}", headers=KEY).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError("ingest job did not finish")
+
+
+KEY = {"X-API-Key": "bi-mat"}
+
+
+def test_writes_need_the_key_and_reads_stay_open(admin: httpx.Client, client: httpx.Client) -> None:
+    files = {"file": ("a.txt", "Hỗ trợ hộ nghèo".encode(), "text/plain")}
+    assert admin.post("/api/documents", files=files).status_code == 401
+    assert admin.post("/api/documents", files=files, headers={"X-API-Key": "sai"}).status_code == 401
+    assert client.post("/api/documents", files=files).status_code == 403  # no key configured: no writes at all
+    assert admin.get("/health").status_code == 200
+
+
+def test_upload_ingests_in_the_background_and_delete_removes(admin: httpx.Client) -> None:
+    text = (CORPUS_DIR / "001_840e6b9a28383439.txt").read_bytes()
+    job = admin.post("/api/documents", files={"file": ("../../ke hoach xa.txt", text, "text/plain")}, headers=KEY)
+    assert job.status_code == 202
+    done = _wait(admin, job.json()["job_id"])
+    assert done["status"] == "done" and done["doc_id"] == "ke-hoach-xa" and int(str(done["chunks"])) > 10
+    answer = admin.post("/api/ask", json={"question": "Số kế hoạch của xã Trực Thái năm 2024?"}).json()
+    assert answer["passages"] and answer["passages"][0]["doc_id"] == "ke-hoach-xa"
+    assert admin.delete("/api/documents/ke-hoach-xa", headers=KEY).status_code == 204
+    assert admin.get("/api/documents/ke-hoach-xa").status_code == 404
+    assert admin.post("/api/ask", json={"question": "Trực Thái"}).json()["passages"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code"),
+    [("x.exe", b"MZ....", 415), ("rong.txt", b"   ", 422), ("to.txt", b"a" * (21 * 1024 * 1024), 413)],
+)
+def test_upload_rejects_bad_files(admin: httpx.Client, name: str, data: bytes, code: int) -> None:
+    assert admin.post("/api/documents", files={"file": (name, data)}, headers=KEY).status_code == code
+
+
+def test_several_workers_refuse_the_embedded_store() -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "máy chủ Chroma" in result.output

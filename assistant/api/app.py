@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from assistant.api.admin_routes import JobStore
+from assistant.api.admin_routes import router as admin_router
 from assistant.api.routes import router
 from assistant.conversation import ConversationStore
 from assistant.service import AssistantService
 from assistant.settings import Settings, get_settings
 from prompts import get_prompts
+
+MAX_BODY_BYTES = 25 * 1024 * 1024  # an upload (20 MB) and its multipart envelope
 
 
 def _validation_error(_: Request, error: Exception) -> JSONResponse:
@@ -36,11 +42,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.service = AssistantService(settings)
     app.state.conversations = ConversationStore()
     app.add_exception_handler(RequestValidationError, _validation_error)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return JSONResponse({"detail": "Yêu cầu quá lớn."}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
+        return await call_next(request)
+
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.server.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
+    app.state.jobs = JobStore()
     app.include_router(router)
+    app.include_router(admin_router)
     return app
 
 

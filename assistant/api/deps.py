@@ -36,8 +36,9 @@ def _check_key(service: AssistantService, given: str | None) -> None:
 
 
 def require_write_key(service: ServiceDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
-    """Writes always need the key once one is set; with no key configured the server is read-only
-    for writes (see the routes)."""
+    """Writes need the key; with none configured the server accepts no writes."""
+    if service.settings.server.api_key is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, get_prompts().errors.writes_disabled)
     _check_key(service, x_api_key)
 
 
