@@ -210,7 +210,40 @@ def bench(
     from assistant.settings import PROJECT_ROOT
 
     figures = api_latency(_settings(data_dir), question_texts(PROJECT_ROOT / "eval" / "questions", questions))
-    table = Table(title="Độ trễ (ms, trung vị của máy dùng chung)")
+    _print_figures("Độ trễ (ms, trung vị của máy dùng chung)", figures)
+
+
+@app.command()
+def loadtest(
+    data_dir: DataDir = None,
+    clients: Annotated[int, typer.Option(min=1, max=256)] = 32,
+    requests: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+) -> None:
+    """Kiểm thử tải trên máy chủ cục bộ (127.0.0.1): lỗi, p50/p95, thông lượng."""
+    from assistant.bench import load_test, question_texts
+    from assistant.settings import PROJECT_ROOT
+
+    questions = question_texts(PROJECT_ROOT / "eval" / "questions", 10_000)
+    _print_figures("Kiểm thử tải", load_test(_settings(data_dir), questions, clients, requests))
+
+
+@app.command()
+def scalebench(
+    data_dir: DataDir = None,
+    sizes: Annotated[list[int] | None, typer.Option("--size", help="Số đoạn của mỗi bộ tổng hợp.")] = None,
+) -> None:
+    """Độ trễ truy vấn và bộ nhớ ở 1k, 10k, 100k đoạn (bộ tổng hợp từ tài liệu thật)."""
+    from assistant.bench import question_texts
+    from assistant.scalebench import measure
+    from assistant.settings import PROJECT_ROOT
+
+    questions = question_texts(PROJECT_ROOT / "eval" / "questions", 100)
+    for row in measure(_settings(data_dir), questions, sizes or [1000, 10_000, 100_000]):
+        _print_figures(f"{int(row['chunks'])} đoạn", row)
+
+
+def _print_figures(title: str, figures: dict[str, float]) -> None:
+    table = Table(title=title)
     table.add_column("Chỉ số")
     table.add_column("Giá trị", justify="right")
     for name, value in figures.items():

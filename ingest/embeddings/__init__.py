@@ -35,6 +35,7 @@ class CachedEmbeddings(Embeddings):
         self._model: Any = None
         self._model_lock = threading.Lock()
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._queries_lock = threading.Lock()  # API worker threads share the query cache
         self.model_calls = 0  # texts actually sent to the model (the rest came from the cache)
         with self._db() as db:
             db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
@@ -90,13 +91,15 @@ class CachedEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         prepared = self.settings.query_prefix + unicodedata.normalize("NFC", text)
-        cached = self._queries.get(prepared)
+        with self._queries_lock:
+            cached = self._queries.get(prepared)
         if cached is not None:
             return cached
         vector = [float(x) for x in self._encode([prepared])[0]]
-        self._queries[prepared] = vector
-        if len(self._queries) > 1024:
-            self._queries.popitem(last=False)
+        with self._queries_lock:
+            self._queries[prepared] = vector
+            if len(self._queries) > 1024:
+                self._queries.popitem(last=False)
         return vector
 
 
