@@ -95,7 +95,10 @@ class Store:
     def _load_or_build_lexical(self, version: str) -> LexicalIndex:
         stamp = self.data_dir / "lexical.version"
         if stamp.exists() and stamp.read_text(encoding="utf-8") == version:
-            return LexicalIndex.load(self.data_dir / "lexical", self.analyzer)
+            try:
+                return LexicalIndex.load(self.data_dir / "lexical", self.analyzer)
+            except (OSError, ValueError, KeyError):  # written by another version, or damaged: rebuild
+                pass
         return self._build_lexical()
 
     def _build_lexical(self) -> LexicalIndex:

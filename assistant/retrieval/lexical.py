@@ -1,10 +1,15 @@
-"""BM25 over analysed Vietnamese text (bm25s), persisted beside Chroma, which has no local keyword search."""
+"""BM25 over analysed Vietnamese text (bm25s), persisted beside Chroma, which has no local keyword search.
+
+bm25s builds its vocabulary from a Python ``set``, whose order changes with the string hash seed, so the
+index is built here from token ids over a sorted vocabulary: the same passages give the same files.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 import bm25s
@@ -12,40 +17,80 @@ import numpy as np
 
 from assistant.retrieval.analysis import Analyzer
 
+_EMPTY = "∅"  # bm25s cannot index nothing: an empty collection holds one placeholder passage
+_META = "lexical.json"
+
+
+class StaleIndexError(ValueError):
+    """The stored index was made by another analyzer (glossary, mode) or format: rebuild it from the passages."""
+
+
+def _variants(token: str) -> set[str]:
+    """The token and every spelling with one letter dropped (symmetric-delete spelling correction)."""
+    return {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
+
 
 class LexicalIndex:
-    def __init__(self, retriever: bm25s.BM25, ids: list[str], analyzer: Analyzer) -> None:
+    """Read-only once built, so concurrent ``search`` calls need no lock."""
+
+    def __init__(self, retriever: bm25s.BM25, ids: list[str], analyzer: Analyzer, typo_min_len: int = 4) -> None:
+        """``typo_min_len``: shortest unknown query syllable that is corrected (0 turns correction off)."""
         self.retriever = retriever
         self.ids = ids
         self.position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         self.analyzer = analyzer
+        self.typo_min_len = typo_min_len
+        vocab: dict[str, int] = retriever.vocab_dict
+        indptr = retriever.scores["indptr"]
+        # passages holding a token = stored scores in its column (BM25 scores of present tokens are > 0)
+        self._df = {token: int(indptr[i + 1] - indptr[i]) for token, i in vocab.items() if i + 1 < len(indptr)}
+        self._near: dict[str, list[str]] = defaultdict(list)
+        for token in sorted(self._df):
+            if token.isalpha() and len(token) >= typo_min_len - 1:
+                for variant in _variants(token):
+                    self._near[variant].append(token)
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], analyzer: Analyzer) -> LexicalIndex:
+        if len(ids) != len(texts) or len(set(ids)) != len(ids):
+            raise ValueError("Chỉ mục từ khóa: danh sách mã đoạn phải không trùng và khớp với danh sách văn bản")
+        corpus = [analyzer.tokens(t) for t in texts] or [[_EMPTY]]
+        vocab = {token: i for i, token in enumerate(sorted({t for doc in corpus for t in doc} | {_EMPTY}))}
         retriever = bm25s.BM25()
-        # an empty collection still gets a valid (empty) index: bm25s needs one token
-        corpus = [analyzer.tokens(t) or ["∅"] for t in texts] or [["∅"]]
-        retriever.index(corpus, show_progress=False)
-        return cls(retriever, ids, analyzer)
+        retriever.index(([[vocab[t] for t in doc] for doc in corpus], vocab), show_progress=False)
+        return cls(retriever, list(ids), analyzer)
+
+    def correct(self, token: str) -> str:
+        """A query syllable unknown to the index → the most frequent indexed syllable one edit away."""
+        if not self.typo_min_len or token in self._df or len(token) < self.typo_min_len or not token.isalpha():
+            return token
+        candidates = {t for v in _variants(token) for t in self._near.get(v, ())}
+        return min(candidates, key=lambda t: (-self._df[t], t), default=token)
 
     def search(self, query: str, k: int, allowed_ids: set[str] | None = None) -> list[tuple[str, float]]:
-        tokens = self.analyzer.tokens(query)
-        if not tokens or not self.ids:
+        """Best first, at most ``k`` passages with a positive score, only among ``allowed_ids`` if given."""
+        tokens = self.analyzer.tokens(query, correct=self.correct)
+        if not tokens or not self.ids or k <= 0:
             return []
         scores = np.asarray(self.retriever.get_scores(tokens), dtype=np.float64)[: len(self.ids)]
         if allowed_ids is not None:
             mask = np.zeros(len(self.ids), dtype=bool)
             mask[[self.position[i] for i in allowed_ids if i in self.position]] = True
             scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:k]
+        top = np.argsort(-scores, kind="stable")[:k]  # stable: ties keep passage order, runs are repeatable
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
     def save(self, directory: Path) -> None:
-        """Atomic: written next to the target, then swapped in."""
+        """Written into a temporary sibling, then swapped in by renames (a reader never sees half an index)."""
         directory.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-        self.retriever.save(str(work), show_progress=False)
-        (work / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        try:
+            self.retriever.save(str(work), show_progress=False)
+            meta = {"ids": self.ids, "analyzer": self.analyzer.signature}
+            (work / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         old = directory.with_name(f".{directory.name}-old")
         shutil.rmtree(old, ignore_errors=True)
         if directory.exists():
@@ -55,6 +100,12 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path, analyzer: Analyzer) -> LexicalIndex:
+        meta_file = directory / _META
+        meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        if meta.get("analyzer") != analyzer.signature:
+            # tokens of another glossary or mode would not match the stored ones: the caller must rebuild
+            raise StaleIndexError(
+                f"Chỉ mục từ khóa ở {directory} được tạo với cách phân tích khác; cần tạo lại chỉ mục"
+            )
         retriever = bm25s.BM25.load(str(directory), show_progress=False)
-        ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
-        return cls(retriever, ids, analyzer)
+        return cls(retriever, meta["ids"], analyzer)
