@@ -104,6 +104,11 @@ class Catalog:
         rows = self._connect().execute(f"SELECT body FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)
         return {c.chunk_id: c for c in (Chunk.model_validate_json(r[0]) for r in rows)}
 
+    def chunk_ids_of(self, doc_ids: set[str]) -> set[str]:
+        marks = ",".join("?" * len(doc_ids))
+        rows = self._connect().execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({marks})", sorted(doc_ids))
+        return {r[0] for r in rows}
+
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._connect().execute("SELECT chunk_id FROM chunks")}
 

@@ -3,6 +3,7 @@ restricted by filters and the locality a question names, nudged by year, project
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -61,6 +62,8 @@ class HybridSearch:
         self.fusion = ReciprocalRankFusion(
             settings.rrf_k, {"dense": settings.dense_weight, "lexical": settings.lexical_weight}
         )
+        self._guard = threading.Lock()
+        self._cached: tuple[str, dict[str, DocumentMeta], QueryAnalyzer] | None = None
         self.folded_fusion = ReciprocalRankFusion(
             settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, "lexical": settings.lexical_weight}
         )
@@ -69,8 +72,8 @@ class HybridSearch:
         import time
 
         started = time.perf_counter()
-        documents = {d.doc_id: d for d in self.store.catalog.documents()}
-        intent = QueryAnalyzer(list(documents.values()), self.store.settings.provinces_file).run(question)
+        documents, analyzer = self._documents()
+        intent = analyzer.run(question)
         result = SearchResult(intent)
         allowed = self._allowed_documents(documents, intent, filters)
         if allowed is not None and not allowed:
@@ -81,9 +84,7 @@ class HybridSearch:
         embedded = time.perf_counter()
         dense_hits = dict(self.store.dense_search(vector, self.settings.dense_k, allowed))
         dense_done = time.perf_counter()
-        lexical_ids = None
-        if allowed is not None:
-            lexical_ids = {c.chunk_id for doc_id in allowed for c in self.store.catalog.chunks(doc_id)}
+        lexical_ids = self.store.catalog.chunk_ids_of(allowed) if allowed is not None else None
         lexical_hits = dict(self.store.lexical().search(question, self.settings.lexical_k, lexical_ids))
         lexical_done = time.perf_counter()
 
@@ -108,6 +109,16 @@ class HybridSearch:
             "fuse": (done - lexical_done) * 1000,
         }
         return result
+
+    def _documents(self) -> tuple[dict[str, DocumentMeta], QueryAnalyzer]:
+        """The collection's documents and the question analyser over them, rebuilt when it changes."""
+        version = self.store.catalog.version()
+        with self._guard:
+            if self._cached is None or self._cached[0] != version:
+                documents = {d.doc_id: d for d in self.store.catalog.documents()}
+                analyzer = QueryAnalyzer(list(documents.values()), self.store.settings.provinces_file)
+                self._cached = (version, documents, analyzer)
+            return self._cached[1], self._cached[2]
 
     @staticmethod
     def _allowed_documents(
