@@ -11,6 +11,7 @@ import socket
 import statistics
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -106,6 +107,7 @@ def load_test(
 
     latencies: list[float] = []
     errors = 0
+    kinds: Counter[str] = Counter()
 
     async def client_loop(http: httpx.AsyncClient, queue: asyncio.Queue[str], deadline: float) -> None:
         nonlocal errors
@@ -114,9 +116,12 @@ def load_test(
             started = time.perf_counter()
             try:
                 response = await http.post("/api/ask", json={"question": question, "top_k": 5})
-                errors += response.status_code != 200
-            except httpx.HTTPError:
+                if response.status_code != 200:
+                    errors += 1
+                    kinds[f"HTTP {response.status_code}: {response.text[:120]}"] += 1
+            except httpx.HTTPError as error:
                 errors += 1
+                kinds[type(error).__name__] += 1
             latencies.append((time.perf_counter() - started) * 1000)
 
     async def run(url: str) -> float:
@@ -133,6 +138,8 @@ def load_test(
     with ServerThread(settings) as server:
         httpx.post(f"{server.url}/api/ask", json={"question": questions[0]}, timeout=120).raise_for_status()
         elapsed = asyncio.run(run(server.url))
+    for kind, count in kinds.items():
+        print(f"error ×{count}: {kind}")
     return {
         "clients": float(clients),
         "requests": float(len(latencies)),
