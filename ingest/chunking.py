@@ -84,7 +84,10 @@ class Chunker:
 
     def run(self, meta: DocumentMeta, placed: list[PlacedBlock], lines: list[str]) -> list[Chunk]:
         footnotes = [p.block for p in placed if p.block.kind == "footnote"]
-        groups = self._groups([p for p in placed if p.block.kind != "footnote"], lines)
+        body = [p for p in placed if p.block.kind != "footnote"]
+        if not body:  # nothing but notes: they are the text, not an appendix to it
+            body, footnotes = placed, []
+        groups = self._groups(body, lines)
         chunks: list[Chunk] = []
         seen_ids: set[str] = set()
         for group in groups:

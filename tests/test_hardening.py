@@ -17,7 +17,7 @@ from assistant.answer.llm import LLMComposer
 from assistant.service import AssistantService
 from assistant.settings import ChromaSettings, Settings
 from ingest.chunking import Chunker
-from ingest.models import DocumentMeta, SourceText
+from ingest.models import Chunk, DocumentMeta, SourceText
 from ingest.normalize import Normalizer
 from ingest.pipeline import IngestPipeline
 from ingest.store import Store
@@ -105,13 +105,12 @@ def test_injected_instructions_change_nothing(indexed_settings: Settings, tmp_pa
     assert fenced.index("<doan") < fenced.index(INJECTION.split(".")[0]) < fenced.rindex("</doan>")
 
 
-def _parse(text: str) -> tuple[list[str], list[object]]:
+def _parse(text: str) -> tuple[list[str], list[Chunk]]:
     lines = text.split("\n")
     source = SourceText(path=Path("x.txt"), lines=lines, encoding="utf-8", sha256="")
-    blocks = Normalizer().run(source)
-    placed = StructureParser().run(blocks)
+    placed = StructureParser().run(Normalizer().run(source))
     meta = DocumentMeta(doc_id="x", source="x.txt", path="x.txt", title="x")
-    return lines, [blocks, Chunker(300, 50).run(meta, placed, lines)]
+    return lines, Chunker(300, 50).run(meta, placed, lines)
 
 
 _LINE = st.one_of(
@@ -141,10 +140,10 @@ _LINE = st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_LINE, max_size=40))
 def test_no_text_lost_and_line_ranges_valid(lines_in: list[str]) -> None:
-    lines, (blocks, chunks) = _parse("\n".join(lines_in))
-    footnotes = {n for b in blocks if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)}  # type: ignore[attr-defined]
+    lines, chunks = _parse("\n".join(lines_in))
+    footnotes = {n for c in chunks for f in c.footnotes for n in range(f.line_start, f.line_end + 1)}
     covered: set[int] = set()
-    for chunk in chunks:  # type: ignore[attr-defined]
+    for chunk in chunks:
         assert 1 <= chunk.line_start <= chunk.line_end <= len(lines)
         assert is_verbatim(chunk.text, lines, chunk.line_start, chunk.line_end, footnotes)
         covered.update(range(chunk.line_start, chunk.line_end + 1))
