@@ -102,7 +102,8 @@ def docs_show(
     if meta is None:
         console.print(f"[red]Không có tài liệu mã '{doc}'. Xem `python -m assistant docs list`.[/red]")
         raise typer.Exit(2)
-    console.print(f"[bold]{meta.title}[/bold]  ({meta.kind or ''} {meta.number or ''}, {meta.locality or ''})")
+    about = ", ".join(part for part in (" ".join(filter(None, (meta.kind, meta.number))), meta.locality) if part)
+    console.print(f"[bold]{meta.title}[/bold]  ({about})")
     for entry in outline(catalog.chunks(doc)):
         indent = "  " * (entry.depth - 1)
         console.print(
