@@ -252,6 +252,29 @@ def _print_figures(title: str, figures: dict[str, float]) -> None:
     console.print(table)
 
 
+feedback_app = typer.Typer(help="Góp ý của người dùng.")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    data_dir: DataDir = None,
+    out: Annotated[Path | None, typer.Option(help="Tệp JSONL (mặc định: in ra màn hình).")] = None,
+) -> None:
+    """Xuất góp ý theo định dạng bộ câu hỏi đánh giá (JSONL)."""
+    import json
+
+    from assistant.feedback import FeedbackStore
+
+    rows = FeedbackStore(_settings(data_dir).data_dir / "feedback.sqlite").export_questions()
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Đã ghi {len(rows)} góp ý vào {out}")
+    else:
+        typer.echo(text, nl=False)
+
+
 def main() -> None:
     app()
 

@@ -8,11 +8,15 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from assistant.api.admin_routes import JobStore
 from assistant.api.admin_routes import router as admin_router
 from assistant.api.routes import router
+from assistant.api.web_routes import WEB_DIR
+from assistant.api.web_routes import router as web_router
 from assistant.conversation import ConversationStore
+from assistant.feedback import FeedbackStore
 from assistant.service import AssistantService
 from assistant.settings import Settings, get_settings
 from prompts import get_prompts
@@ -55,8 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.server.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     app.state.jobs = JobStore()
+    app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
     return app
 
 
