@@ -95,6 +95,7 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any] | str]]:
 
 
 def _decode_lists(record: dict[str, Any]) -> dict[str, Any]:
+    record = {k: v for k, v in record.items() if v is not None}  # an empty spreadsheet cell takes the default
     for key in ("must_include", "evidence"):
         value = record.get(key)
         if isinstance(value, str):

@@ -1,0 +1,116 @@
+"""The evaluation harness: metric functions on hand-made records, and the regression gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.service import AssistantService
+from eval.dataset import QUESTION_DIR, Evidence, Question, load_question_dir, load_questions
+from eval.gold import has_fact
+from eval.metrics import aggregate, score
+from eval.systems import CitationRef, Ours, PassageRef, SystemAnswer
+from tests.conftest import CORPUS_DIR
+
+BASELINE = json.loads((Path(__file__).parents[1] / "eval" / "baseline.json").read_text(encoding="utf-8"))
+QUOTE = "Dự kiến 56.770 triệu đồng, trong đó: Vốn đầu tư phát triển là 39.120 triệu đồng"
+SOURCE = "003_d7b9b51839828f5a.txt"
+
+
+def _question(category: str = "budget") -> Question:
+    evidence = [] if category == "unanswerable" else [Evidence(doc=SOURCE, quote=QUOTE)]
+    facts = [] if category == "unanswerable" else ["56.770 triệu đồng"]
+    return Question(
+        id="T1", question="Câu hỏi?", category=category, style="normal", must_include=facts, evidence=evidence
+    )
+
+
+@pytest.mark.unit
+def test_facts_ignore_digit_separators() -> None:
+    assert has_fact("giảm 0.5% so với", "0,5%") and has_fact("56770 triệu đồng", "56.770 triệu đồng")
+    assert not has_fact("giảm 5%", "0,5%")
+
+
+@pytest.mark.unit
+def test_hit_rank_citation_precision_and_grounding() -> None:
+    miss = PassageRef("000_73905b5b1f629f25.txt", 1, 10, "khác")
+    hit = PassageRef(SOURCE, 105, 115, "...")  # covers lines 107–109
+    cited = [CitationRef(SOURCE, QUOTE, 107, 109), CitationRef(SOURCE, "không có trong tệp", 1, 2)]
+    s = score(_question(), SystemAnswer([miss, hit], 5.0, "Dự kiến 56.770 triệu đồng [1]", False, cited), CORPUS_DIR)
+    assert s.rank == 2 and s.key_facts and s.cited == 2 and s.cited_on_evidence == 1 and s.grounded == 1
+    overall = aggregate([s])
+    assert overall["hit@1"] == 0.0 and overall["hit@3"] == 1.0 and overall["mrr"] == 0.5
+    assert overall["citation_precision"] == 0.5 and overall["grounding"] == 0.5
+
+
+@pytest.mark.unit
+def test_refusal_precision_and_recall() -> None:
+    refused_right = score(_question("unanswerable"), SystemAnswer([], 1.0, "x", True), CORPUS_DIR)
+    refused_wrong = score(_question(), SystemAnswer([], 1.0, "x", True), CORPUS_DIR)
+    answered_wrong = score(_question("unanswerable"), SystemAnswer([], 1.0, "x", False), CORPUS_DIR)
+    overall = aggregate([refused_right, refused_wrong, answered_wrong])
+    assert overall["refusal_precision"] == 0.5 and overall["refusal_recall"] == 0.5
+    assert overall["false_refusal_rate"] == 1.0
+
+
+@pytest.mark.unit
+def test_question_files_are_valid_and_balanced() -> None:
+    questions, errors = load_question_dir(QUESTION_DIR, CORPUS_DIR)
+    assert errors == []
+    assert len(questions) >= 200 and len({q.id for q in questions}) == len(questions)
+    assert sum(q.category == "unanswerable" for q in questions) >= 0.1 * len(questions)
+    assert sum(q.style == "no_diacritics" for q in questions) >= 0.1 * len(questions)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".xlsx"])
+def test_bring_your_own_set_reports_bad_rows_and_keeps_good_ones(tmp_path: Path, suffix: str) -> None:
+    good = {
+        "id": "G1",
+        "question": "Tổng nhu cầu vốn 2025?",
+        "category": "budget",
+        "style": "normal",
+        "answer": "",
+        "must_include": ["56.770"],
+        "evidence": [{"doc": SOURCE, "quote": QUOTE}],
+    }
+    bad = {**good, "id": "B1", "category": "weather"}
+    wrong_quote = {**good, "id": "B2", "evidence": [{"doc": SOURCE, "quote": "câu không có trong tài liệu"}]}
+    path = tmp_path / f"set{suffix}"
+    rows = [good, bad, wrong_quote]
+    if suffix == ".jsonl":
+        path.write_text("\n".join([*map(json.dumps, rows), "{not json"]), encoding="utf-8")
+    else:
+        header = list(good)
+        table = [
+            [json.dumps(r[h], ensure_ascii=False) if isinstance(r[h], list) else r[h] for h in header] for r in rows
+        ]
+        if suffix == ".csv":
+            import csv
+
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([header, *table])
+        else:
+            from openpyxl import Workbook
+
+            book = Workbook()
+            sheet = book.active
+            assert sheet is not None
+            for row in [header, *table]:
+                sheet.append(row)
+            book.save(path)
+    questions, errors = load_questions(path, CORPUS_DIR)
+    assert [q.id for q in questions] == ["G1"]
+    assert len(errors) == (3 if suffix == ".jsonl" else 2)
+    assert all(e.row > 1 for e in errors) and "nguyên văn" in " ".join(e.message for e in errors)
+
+
+@pytest.mark.integration
+def test_regression_gate(service: AssistantService) -> None:
+    questions, _ = load_question_dir(QUESTION_DIR, CORPUS_DIR)
+    system = Ours(service)
+    overall = aggregate([score(q, system.answer(q.question, 10), CORPUS_DIR) for q in questions])
+    for metric in ("hit@5", "key_fact_accuracy", "grounding"):
+        assert overall[metric] is not None and overall[metric] >= BASELINE[metric] - 0.02, (metric, overall[metric])
