@@ -152,3 +152,34 @@ def test_no_text_lost_and_line_ranges_valid(lines_in: list[str]) -> None:
     for number, line in enumerate(lines, start=1):
         if normalize_for_match(line) and not PAGE_NUMBER.match(line):
             assert number in covered, (number, line)
+
+
+@pytest.mark.integration
+def test_openapi_fuzzing_finds_no_server_error(indexed_settings: Settings) -> None:
+    """schemathesis over our OpenAPI schema: ≥ 500 generated requests, none answered with a 5xx."""
+    import re
+
+    from assistant.bench import ServerThread
+
+    with ServerThread(indexed_settings) as server:
+        result = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("schemathesis")),
+                "run",
+                f"{server.url}/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "--max-examples",
+                "60",
+                "--phases",
+                "examples,fuzzing",
+                "--seed",
+                "7",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    assert result.returncode == 0, result.stdout[-3000:]
+    generated = re.search(r"(\d+) generated", result.stdout)
+    assert generated and int(generated.group(1)) >= 500, result.stdout[-1500:]
