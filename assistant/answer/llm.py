@@ -94,20 +94,7 @@ class LLMComposer:
                     chunk.sentences
                     or [Sentence(text=chunk.text, line_start=chunk.line_start, line_end=chunk.line_end)],
                 )
-                citations.setdefault(
-                    n,
-                    Citation(
-                        n=n,
-                        doc_id=chunk.doc_id,
-                        source=chunk.source,
-                        title=chunk.title,
-                        section=chunk.section,
-                        quote=sentence.text,
-                        line_start=sentence.line_start,
-                        line_end=sentence.line_end,
-                        chunk_id=chunk.chunk_id,
-                    ),
-                )
+                citations.setdefault(n, Citation.of(n, chunk, sentence))
             kept_lines.append(line)
         cited_text = " ".join(_digits(passages[n - 1].chunk.text) for n in citations)
         unverified = sorted(

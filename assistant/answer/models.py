@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ingest.models import Chunk, Sentence
+
 
 class Citation(BaseModel):
     n: int = Field(description="the [n] marker in the answer text")
@@ -16,6 +18,21 @@ class Citation(BaseModel):
     line_end: int
     chunk_id: str
     locality: str | None = None
+
+    @classmethod
+    def of(cls, n: int, chunk: Chunk, sentence: Sentence, locality: str | None = None) -> Citation:
+        return cls(
+            n=n,
+            doc_id=chunk.doc_id,
+            source=chunk.source,
+            title=chunk.title,
+            section=chunk.section,
+            quote=sentence.text,
+            line_start=sentence.line_start,
+            line_end=sentence.line_end,
+            chunk_id=chunk.chunk_id,
+            locality=locality,
+        )
 
 
 class Suggestion(BaseModel):
