@@ -149,7 +149,6 @@ def ask(
 def chat(data_dir: DataDir = None) -> None:
     """Hỏi đáp nhiều lượt trong cửa sổ dòng lệnh (Ctrl-D để thoát)."""
     from assistant.conversation import ConversationStore, Turn, effective_question
-    from assistant.retrieval.query import QueryAnalyzer
     from assistant.service import AssistantService
 
     service = AssistantService(_settings(data_dir))
@@ -161,8 +160,7 @@ def chat(data_dir: DataDir = None) -> None:
             return
         if not question:
             continue
-        intent = QueryAnalyzer(service.store.catalog.documents(), service.settings.provinces_file).run(question)
-        effective = effective_question(conversation, question, intent)
+        effective = effective_question(conversation, question, service.search.analyze(question))
         outcome = service.ask(effective)
         conversation.turns.append(Turn(question, effective, outcome.search.intent.localities if outcome.search else []))
         _print_answer(outcome)

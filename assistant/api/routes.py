@@ -24,7 +24,6 @@ from assistant.api.schemas import (
 )
 from assistant.conversation import Turn, effective_question
 from assistant.outline import outline
-from assistant.retrieval.query import QueryAnalyzer
 from assistant.service import AskOutcome, AssistantService
 
 router = APIRouter(dependencies=[ReadAccess])
@@ -52,8 +51,7 @@ def ask(request: AskRequest, service: ServiceDep) -> AskResponse:
 
 def _chat_turn(request: ChatRequest, service: AssistantService, conversations: ConversationsDep) -> ChatResponse:
     conversation = conversations.get_or_create(request.conversation_id)
-    analyzer = QueryAnalyzer(service.store.catalog.documents(), service.settings.provinces_file)
-    question = effective_question(conversation, request.question, analyzer.run(request.question))
+    question = effective_question(conversation, request.question, service.search.analyze(request.question))
     outcome = service.ask(question, request.top_k, request.filters, request.mode)
     localities = outcome.search.intent.localities if outcome.search else []
     conversation.turns.append(Turn(request.question, question, localities))

@@ -110,6 +110,9 @@ class HybridSearch:
         }
         return result
 
+    def analyze(self, question: str) -> QueryIntent:
+        return self._documents()[1].run(question)
+
     def _documents(self) -> tuple[dict[str, DocumentMeta], QueryAnalyzer]:
         """The collection's documents and the question analyser over them, rebuilt when it changes."""
         version = self.store.catalog.version()
