@@ -58,6 +58,12 @@ ANSWER_SHAPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
         re.compile(r"\bkhi nao\b|\bngay nao\b|\bthoi han\b|\bluc nao\b"),
         re.compile(r"(?:ngày|tháng|năm)\s+\d+|\d{1,2}/\d{1,2}/\d{4}"),
     ),
+    (
+        re.compile(
+            r"\bcan cu\b|\bvan ban nao\b|\b(?:quyet dinh|nghi dinh|thong tu|nghi quyet|ke hoach) nao\b|\bquy dinh o\b"
+        ),
+        re.compile(r"(?:Quyết định|Nghị định|Thông tư|Nghị quyết|Kế hoạch|Công văn)\s+(?:số\s+)?\d+"),
+    ),
     (re.compile(r"\bbao nhieu\b|\bmay\b|\bty le\b|\btong so\b|\bso luong\b"), re.compile(r"\d")),
 ]
 _PROJECT = re.compile(r"\b(tieu du an|du an)\s+(\d+)")
