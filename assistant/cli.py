@@ -264,15 +264,12 @@ def feedback_export(
     out: Annotated[Path | None, typer.Option(help="Tệp JSONL (mặc định: in ra màn hình).")] = None,
 ) -> None:
     """Xuất góp ý theo định dạng bộ câu hỏi đánh giá (JSONL)."""
-    import json
-
     from assistant.feedback import FeedbackStore
 
-    rows = FeedbackStore(_settings(data_dir).data_dir / "feedback.sqlite").export_questions()
-    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    text = FeedbackStore(_settings(data_dir).data_dir / "feedback.sqlite").export_jsonl()
     if out:
         out.write_text(text, encoding="utf-8")
-        console.print(f"Đã ghi {len(rows)} góp ý vào {out}")
+        console.print(f"Đã ghi {len(text.splitlines())} góp ý vào {out}")
     else:
         typer.echo(text, nl=False)
 

@@ -28,6 +28,7 @@ Category = Literal[
     "results",
     "comparison",
     "unanswerable",
+    "feedback",  # rows exported by `python -m assistant feedback export`, for evaluators to review
 ]
 Style = Literal["normal", "no_diacritics", "colloquial", "typo"]
 QUESTION_DIR = Path(__file__).with_name("questions")

@@ -6,7 +6,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 PROMPTS_FILE = Path(__file__).with_name("vi.toml")
 
@@ -40,10 +40,51 @@ class LLMPrompts(BaseModel):
     passage: str
 
 
+class WebTexts(BaseModel):
+    """What the web page says on its own; served as-is to the page (GET /api/web/texts)."""
+
+    loading: str
+    error: str
+    refused_label: str
+    suggestions_label: str
+    citation_label: str
+    lines_label: str
+    copy_answer: str
+    copied: str
+    rate_up: str
+    rate_down: str
+    rate_up_label: str
+    rate_down_label: str
+    comment_label: str
+    send_feedback: str
+    feedback_saved: str
+    document_untitled: str
+    open_document: str
+    answer_heading: str
+    show_answer: str
+    choice_label: str
+
+
+class TrainingTexts(BaseModel):
+    no_key_points: str
+    unreadable_file: str
+    key_points_heading: str
+    quiz_heading: str
+    answer_heading: str
+    cite: str
+    program: str
+    sub_project_of: str
+    choice_question: str
+    correct_choice: str
+    questions: dict[str, str] = Field(description="open question per field name, and 'other'")
+
+
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
     llm: LLMPrompts
+    web: WebTexts
+    training: TrainingTexts
 
 
 @lru_cache(maxsize=1)

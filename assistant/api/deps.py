@@ -31,7 +31,7 @@ def _check_key(service: AssistantService, given: str | None) -> None:
     expected = service.settings.server.api_key
     if expected is None:
         return
-    if given is None or not secrets.compare_digest(given, expected):
+    if given is None or not secrets.compare_digest(given.encode(), expected.encode()):  # non-ASCII keys too
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, get_prompts().errors.unauthorized)
 
 

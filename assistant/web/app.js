@@ -1,16 +1,39 @@
 "use strict";
 // Trợ lý GNBV web page: chat (streamed), inspectable citations, document browser, training tools.
 // Plain browser JavaScript, no build step and no CDN: it runs offline as served by the API.
+// The sentences it writes on its own come from prompts/vi.toml ([web]) via GET /api/web/texts.
 
 const $ = (id) => document.getElementById(id);
+let T = {};
 let conversationId = null;
 let documents = [];
+let lastChip = null;
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, k) => (k in values ? values[k] : `{${k}}`));
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
 
 async function getJSON(url, options) {
   const response = await fetch(url, options);
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.message || body.detail || response.statusText);
+  if (!response.ok) {
+    const detail = body.message || (typeof body.detail === "string" ? body.detail : response.statusText);
+    throw new Error(detail);
+  }
   return body;
+}
+
+function say(message) {
+  $("status").textContent = message;
+}
+
+function fail(error) {
+  say(fill(T.error || "{detail}", { detail: error.message }));
 }
 
 function show(view) {
@@ -21,30 +44,35 @@ function show(view) {
 }
 document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
 
-function fillSelect(select, values) {
-  for (const [value, label] of values) select.add(new Option(label, value));
+// ---- documents and filters -------------------------------------------------------------------
+
+const docLabel = (d) =>
+  [d.kind || T.document_untitled, d.number, d.locality, d.years.length ? `(${d.years.join(", ")})` : ""]
+    .filter(Boolean)
+    .join(" ");
+
+function fillSelect(select, pairs) {
+  for (const [value, label] of pairs) select.add(new Option(label, value));
 }
 
 async function loadDocuments() {
   documents = await getJSON("/api/documents");
   const uniq = (xs) => [...new Set(xs.filter(Boolean))].sort();
   fillSelect($("f-locality"), uniq(documents.map((d) => d.locality)).map((x) => [x, x]));
-  fillSelect($("f-year"), uniq(documents.flatMap((d) => d.years)).map((x) => [x, x]));
+  fillSelect($("f-year"), uniq(documents.flatMap((d) => d.years)).map((x) => [x, String(x)]));
   fillSelect($("f-kind"), uniq(documents.map((d) => d.kind)).map((x) => [x, x]));
-  const docOptions = documents.map((d) => [d.doc_id, `${d.kind || ""} ${d.locality || ""} ${d.years.join(",")}`]);
-  fillSelect($("f-doc"), docOptions);
-  fillSelect($("t-doc"), docOptions);
+  const options = documents.map((d) => [d.doc_id, docLabel(d)]);
+  fillSelect($("f-doc"), options);
+  fillSelect($("t-doc"), options);
   const list = $("doc-list");
+  list.textContent = "";
   for (const d of documents) {
-    const item = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = "#";
-    link.textContent = `${d.kind || "Văn bản"} ${d.number || ""} — ${d.issuer || ""} (${d.years.join(", ")}): ${d.title}`;
-    link.addEventListener("click", (e) => { e.preventDefault(); openDocument(d.doc_id); });
-    item.append(link);
-    list.append(item);
+    const link = el("a", { href: `#doc-${d.doc_id}`, textContent: docLabel(d) });
+    link.addEventListener("click", (e) => { e.preventDefault(); openDocument(d.doc_id).catch(fail); });
+    const details = [d.issuer, d.date, `${d.chunks} đoạn`].filter(Boolean).join(" · ");
+    list.append(el("li", {}, link, el("div", { className: "title", textContent: d.title }), el("small", { textContent: details })));
   }
-  await loadTrainingPaths();
+  await loadProjects();
 }
 
 function filters() {
@@ -56,105 +84,143 @@ function filters() {
   return Object.keys(f).length ? f : null;
 }
 
+// ---- chat ------------------------------------------------------------------------------------
+
+function chip(citation) {
+  const label = fill(T.citation_label, { n: citation.n, source: citation.source, start: citation.line_start, end: citation.line_end });
+  const button = el("button", { type: "button", className: "chip", textContent: `[${citation.n}]`, title: label });
+  button.setAttribute("aria-label", label);
+  button.addEventListener("click", () => { lastChip = button; openPassage(citation.chunk_id, citation).catch(fail); });
+  return button;
+}
+
 function renderAnswer(node, body) {
   node.textContent = "";
   node.classList.toggle("refused", body.refused);
-  const parts = body.answer.split(/(\[\d+\])/);
-  for (const part of parts) {
+  if (body.refused) node.append(el("strong", { className: "badge", textContent: T.refused_label }), document.createElement("br"));
+  for (const part of body.answer.split(/(\[\d+\])/)) {
     const m = part.match(/^\[(\d+)\]$/);
     const citation = m && body.citations.find((c) => c.n === Number(m[1]));
-    if (citation) {
-      const chip = document.createElement("button");
-      chip.type = "button";
-      chip.className = "chip";
-      chip.textContent = part;
-      chip.setAttribute("aria-label", `Trích dẫn ${citation.n}: ${citation.source}, dòng ${citation.line_start}`);
-      chip.addEventListener("click", () => openCitation(citation));
-      node.append(chip);
-    } else {
-      node.append(document.createTextNode(part));
+    node.append(citation ? chip(citation) : document.createTextNode(part));
+  }
+  if (body.suggestions.length) {
+    const list = el("ul", { className: "suggestions" });
+    for (const s of body.suggestions) {
+      const button = el("button", { type: "button", className: "link", textContent: `${s.title} — ${s.section}` });
+      button.addEventListener("click", () => { lastChip = button; openPassage(s.chunk_id, null).catch(fail); });
+      list.append(el("li", {}, button));
     }
+    node.append(el("p", { textContent: T.suggestions_label }), list);
   }
 }
 
-function citationsAsText(body) {
-  const lines = body.citations.map((c) => `[${c.n}] ${c.source}, dòng ${c.line_start}–${c.line_end}, ${c.section}: "${c.quote}"`);
-  return `${body.answer}\n\n${lines.join("\n")}`;
+function answerAsText(body) {
+  const lines = body.citations.map(
+    (c) => `[${c.n}] ${c.title} (${c.source}), ${c.section}, ${fill(T.lines_label, { start: c.line_start, end: c.line_end })}: "${c.quote}"`
+  );
+  return [body.answer, "", ...lines].join("\n");
 }
 
-async function sendFeedback(body, question, rating, tools) {
-  const comment = window.prompt("Góp ý (không bắt buộc):") || "";
-  await getJSON("/api/feedback", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ question, answer: body.answer, rating, comment, citations: body.citations }),
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  // plain http on a LAN address has no clipboard API: fall back to a selected textarea
+  const area = el("textarea", { value: text });
+  document.body.append(area);
+  area.select();
+  document.execCommand("copy");
+  area.remove();
+}
+
+function feedbackForm(body, question, rating, tools) {
+  tools.querySelector("form")?.remove();
+  const id = `c-${Math.random().toString(36).slice(2)}`;
+  const area = el("textarea", { id, rows: 2, maxLength: 2000 });
+  const send = el("button", { type: "submit", textContent: T.send_feedback });
+  const form = el("form", { className: "feedback" }, el("label", { htmlFor: id, textContent: T.comment_label }), area, send);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    send.disabled = true;
+    try {
+      await getJSON("/api/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ question, answer: body.answer, rating, comment: area.value, citations: body.citations }),
+      });
+      form.replaceWith(el("p", { className: "saved", textContent: T.feedback_saved }));
+      tools.querySelectorAll("button[data-rating]").forEach((b) => (b.disabled = true));
+    } catch (error) {
+      send.disabled = false;
+      fail(error);
+    }
   });
-  tools.querySelectorAll("button[data-rating]").forEach((b) => (b.disabled = true));
-  tools.append(document.createTextNode(" Đã ghi nhận góp ý."));
+  tools.append(form);
+  area.focus();
 }
 
 function addTools(turn, body, question) {
-  const tools = document.createElement("div");
-  tools.className = "tools";
-  const copy = document.createElement("button");
-  copy.type = "button";
-  copy.textContent = "Sao chép";
-  copy.addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText(citationsAsText(body)));
+  const tools = el("div", { className: "tools" });
+  const copy = el("button", { type: "button", textContent: T.copy_answer });
+  copy.addEventListener("click", () => copyText(answerAsText(body)).then(() => say(T.copied), fail));
   tools.append(copy);
-  for (const [rating, label] of [["up", "👍 Hữu ích"], ["down", "👎 Chưa tốt"]]) {
-    const b = document.createElement("button");
-    b.type = "button";
+  for (const [rating, text, label] of [["up", T.rate_up, T.rate_up_label], ["down", T.rate_down, T.rate_down_label]]) {
+    const b = el("button", { type: "button", textContent: text });
     b.dataset.rating = rating;
-    b.textContent = label;
-    b.setAttribute("aria-label", rating === "up" ? "Câu trả lời hữu ích" : "Câu trả lời chưa tốt");
-    b.addEventListener("click", () => sendFeedback(body, question, rating, tools));
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", () => {
+      tools.querySelectorAll("button[data-rating]").forEach((x) => x.setAttribute("aria-pressed", String(x === b)));
+      feedbackForm(body, question, rating, tools);
+    });
     tools.append(b);
   }
   turn.append(tools);
 }
 
+// Server-sent events over a POST body: parsed by hand, since EventSource can only GET.
+async function* sseEvents(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, "\n");
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const raw = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = (raw.match(/^event: ?(.*)$/m) || [])[1] || "message";
+      const data = raw.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.replace(/^data: ?/, "")).join("\n");
+      if (data) yield { event, data: JSON.parse(data) };
+    }
+  }
+}
+
 async function ask(question) {
-  const turn = document.createElement("li");
-  turn.className = "turn";
-  const q = document.createElement("div");
-  q.className = "q";
-  q.textContent = question;
-  const a = document.createElement("div");
-  a.className = "a";
-  a.textContent = "…";
-  turn.append(q, a);
+  const answer = el("div", { className: "a", textContent: T.loading });
+  answer.setAttribute("aria-busy", "true");
+  const turn = el("li", { className: "turn" }, el("div", { className: "q", textContent: question }), answer);
   $("history").append(turn);
+  turn.scrollIntoView({ block: "nearest" });
   const payload = { question, stream: true, conversation_id: conversationId, filters: filters() };
   const response = await fetch("/api/chat", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
   });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
-    a.textContent = body.message || "Lỗi: " + response.status;
+    answer.textContent = fill(T.error, { detail: body.message || body.detail || response.status });
+    answer.removeAttribute("aria-busy");
     return;
   }
-  // Server-sent events over a POST body: parse the stream by hand (EventSource cannot POST).
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "", streamed = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let cut;
-    while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
-      const raw = buffer.slice(0, cut);
-      buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, "");
-      const event = (raw.match(/^event: ?(.*)$/m) || [])[1];
-      const data = raw.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.replace(/^data: ?/, "")).join("\n");
-      if (event === "meta") conversationId = JSON.parse(data).conversation_id;
-      if (event === "delta") { streamed += JSON.parse(data).text; a.textContent = streamed; }
-      if (event === "done") {
-        const body = JSON.parse(data);
-        renderAnswer(a, body);
-        addTools(turn, body, question);
-      }
+  let streamed = "";
+  for await (const { event, data } of sseEvents(response)) {
+    if (event === "meta") conversationId = data.conversation_id;
+    if (event === "delta") answer.textContent = streamed += data.text;
+    if (event === "done") {
+      renderAnswer(answer, data);
+      addTools(turn, data, question);
     }
   }
+  answer.removeAttribute("aria-busy");
 }
 
 $("ask").addEventListener("submit", async (e) => {
@@ -163,125 +229,182 @@ $("ask").addEventListener("submit", async (e) => {
   if (!question) return;
   $("question").value = "";
   $("send").disabled = true;
-  try { await ask(question); } finally { $("send").disabled = false; $("question").focus(); }
+  try { await ask(question); } catch (error) { fail(error); } finally { $("send").disabled = false; $("question").focus(); }
 });
 $("question").addEventListener("keydown", (e) => {
   if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("ask").requestSubmit(); }
 });
-$("new-chat").addEventListener("click", () => { conversationId = null; $("history").textContent = ""; });
+$("new-chat").addEventListener("click", () => { conversationId = null; $("history").textContent = ""; $("question").focus(); });
+
+// ---- the citation panel ----------------------------------------------------------------------
 
 function highlight(container, text, quote) {
-  const start = text.indexOf(quote);
-  if (start < 0) { container.append(document.createTextNode(text)); return; }
-  const mark = document.createElement("mark");
-  mark.textContent = quote;
-  container.append(document.createTextNode(text.slice(0, start)), mark, document.createTextNode(text.slice(start + quote.length)));
+  // whitespace may differ (a quote spans wrapped lines): match the quote's words with any spacing
+  const words = (quote || "").trim().split(/\s+/).filter(Boolean).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const match = words.length ? new RegExp(words.join("\\s+")).exec(text) : null;
+  if (!match) { container.append(text); return; }
+  container.append(text.slice(0, match.index), el("mark", { textContent: match[0] }), text.slice(match.index + match[0].length));
 }
 
-async function openCitation(citation) {
-  const passage = await getJSON(`/api/passages/${encodeURIComponent(citation.chunk_id)}`);
-  const meta = documents.find((d) => d.doc_id === citation.doc_id) || {};
-  $("panel-title").textContent = citation.title;
-  $("panel-meta").textContent = [meta.kind, meta.number, meta.date, meta.issuer || meta.locality].filter(Boolean).join(" · ");
-  $("panel-section").textContent = `${citation.section} — dòng ${citation.line_start}–${citation.line_end}`;
-  const box = $("panel-text");
-  box.textContent = "";
-  const before = document.createElement("p");
-  before.className = "context";
-  const plain = (lines) => lines.join(" ").replace(/[*#\\]+/g, "");  // markdown marks are not the words
-  before.textContent = plain(passage.context_before);
-  const body = document.createElement("p");
-  highlight(body, passage.text, citation.quote);
-  const after = document.createElement("p");
-  after.className = "context";
-  after.textContent = plain(passage.context_after);
-  box.append(before, body, after);
-  $("panel-open").onclick = (e) => { e.preventDefault(); openDocument(citation.doc_id, citation.line_start); };
+const plain = (lines) => lines.join("\n").replace(/[*#\\]+/g, "").trim(); // markdown marks are not the words
+
+async function openPassage(chunkId, citation) {
+  const passage = await getJSON(`/api/passages/${encodeURIComponent(chunkId)}`);
+  const meta = documents.find((d) => d.doc_id === passage.doc_id) || {};
+  $("panel-title").textContent = passage.title;
+  const dl = $("panel-meta");
+  dl.textContent = "";
+  for (const [term, value] of [
+    ["Số", meta.number], ["Ngày", meta.date], ["Năm", meta.date ? "" : (meta.years || []).join(", ")],
+    ["Địa phương", meta.locality], ["Cơ quan ban hành", meta.issuer], ["Tệp", passage.source],
+  ]) {
+    if (value) dl.append(el("dt", { textContent: term }), el("dd", { textContent: value }));
+  }
+  const start = citation ? citation.line_start : passage.line_start;
+  const end = citation ? citation.line_end : passage.line_end;
+  $("panel-section").textContent = `${passage.section_path.join(" › ")} — ${fill(T.lines_label, { start, end })}`;
+  const body = el("p", { className: "passage" });
+  highlight(body, passage.text, citation && citation.quote);
+  $("panel-text").replaceChildren(
+    el("p", { className: "context", textContent: plain(passage.context_before) }),
+    body,
+    el("p", { className: "context", textContent: plain(passage.context_after) })
+  );
+  const open = $("panel-open");
+  open.textContent = T.open_document;
+  open.href = `#doc-${passage.doc_id}-L${start}`;
+  open.onclick = (e) => { e.preventDefault(); openDocument(passage.doc_id, start).catch(fail); };
   $("panel").hidden = false;
   $("panel-close").focus();
 }
-$("panel-close").addEventListener("click", () => ($("panel").hidden = true));
-document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("panel").hidden = true; });
+
+function closePanel() {
+  $("panel").hidden = true;
+  if (lastChip && document.body.contains(lastChip)) lastChip.focus();
+}
+$("panel-close").addEventListener("click", closePanel);
+document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("panel").hidden) closePanel(); });
+
+// ---- document browser ------------------------------------------------------------------------
+
+function markLine(line) {
+  document.querySelectorAll("#doc-text li.target").forEach((li) => li.classList.remove("target"));
+  const target = $(`L${line}`);
+  if (!target) return;
+  target.classList.add("target");
+  target.scrollIntoView({ block: "center" });
+  target.focus({ preventScroll: true });
+}
+
+function outlineTree(entries) {
+  const root = el("ul");
+  const stack = [{ depth: 0, list: root }];
+  for (const entry of entries) {
+    while (stack.length > 1 && stack[stack.length - 1].depth >= entry.depth) stack.pop();
+    const link = el("a", { href: `#L${entry.line_start}`, textContent: entry.title });
+    link.addEventListener("click", (e) => { e.preventDefault(); markLine(entry.line_start); });
+    const item = el("li", {}, link, el("small", { textContent: ` (${fill(T.lines_label, { start: entry.line_start, end: entry.line_end })})` }));
+    stack[stack.length - 1].list.append(item);
+    const children = el("ul");
+    item.append(children);
+    stack.push({ depth: entry.depth, list: children });
+  }
+  root.querySelectorAll("ul:empty").forEach((u) => u.remove());
+  return root;
+}
 
 async function openDocument(docId, line) {
   show("docs");
   $("panel").hidden = true;
-  const [detail, text] = await Promise.all([
-    getJSON(`/api/documents/${encodeURIComponent(docId)}`), getJSON(`/api/documents/${encodeURIComponent(docId)}/text`),
-  ]);
-  const outline = $("outline");
-  outline.textContent = "";
-  const list = document.createElement("ul");
-  for (const entry of detail.outline) {
-    const item = document.createElement("li");
-    item.style.marginLeft = `${entry.depth - 1}rem`;
-    const link = document.createElement("a");
-    link.href = `#L${entry.line_start}`;
-    link.textContent = `${entry.title} (${entry.chunks})`;
-    item.append(link);
-    list.append(item);
-  }
-  outline.append(list);
-  const lines = $("doc-text");
-  lines.textContent = "";
-  text.lines.forEach((content, i) => {
-    const li = document.createElement("li");
-    li.id = `L${i + 1}`;
-    li.textContent = content || " ";
-    lines.append(li);
-  });
-  if (line) {
-    const target = $(`L${line}`);
-    target.classList.add("target");
-    target.scrollIntoView({ block: "center" });
-  }
+  const id = encodeURIComponent(docId);
+  const [detail, text] = await Promise.all([getJSON(`/api/documents/${id}`), getJSON(`/api/documents/${id}/text`)]);
+  $("doc-title").textContent = detail.title;
+  $("doc-meta").textContent = [docLabel(detail), detail.issuer, detail.date, detail.source].filter(Boolean).join(" · ");
+  $("outline").replaceChildren(outlineTree(detail.outline));
+  $("doc-text").replaceChildren(
+    ...text.lines.map((content, i) => el("li", { id: `L${i + 1}`, tabIndex: -1, textContent: content || " " }))
+  );
+  $("doc-detail").hidden = false;
+  if (line) markLine(line);
+  else $("doc-title").scrollIntoView();
 }
 
-async function loadTrainingPaths() {
+// ---- training --------------------------------------------------------------------------------
+
+async function loadProjects() {
   const select = $("t-path");
   select.textContent = "";
   if (!$("t-doc").value) return;
-  const detail = await getJSON(`/api/documents/${encodeURIComponent($("t-doc").value)}`);
-  for (const entry of detail.outline) {
-    if (/(Tiểu )?[Dd]ự án \d/.test(entry.title)) select.add(new Option(entry.path.join(" › "), JSON.stringify(entry.path)));
+  const projects = await getJSON(`/api/training/projects?doc_id=${encodeURIComponent($("t-doc").value)}`);
+  for (const p of projects) {
+    const option = new Option(`${p.path[p.path.length - 1] || p.title} (${p.fields.join(", ")})`, JSON.stringify(p.path));
+    option.title = p.title; // the full section path; the heading alone fits a phone's width
+    select.add(option);
   }
   updateExportLinks();
 }
+
+const chosenPath = () => ($("t-path").value ? JSON.parse($("t-path").value) : []);
+const count = () => Math.max(1, Math.min(50, Number($("t-n").value) || 5));
+
 function trainingQuery() {
-  const path = $("t-path").value ? JSON.parse($("t-path").value) : [];
-  return `doc_id=${encodeURIComponent($("t-doc").value)}&path=${encodeURIComponent(path.join(" › "))}&n=${$("t-n").value}`;
+  return `doc_id=${encodeURIComponent($("t-doc").value)}&path=${encodeURIComponent(chosenPath().join(" › "))}&n=${count()}`;
 }
 function updateExportLinks() {
   $("t-md").href = `/api/training/export?format=md&${trainingQuery()}`;
   $("t-docx").href = `/api/training/export?format=docx&${trainingQuery()}`;
 }
-$("t-doc").addEventListener("change", loadTrainingPaths);
+$("t-doc").addEventListener("change", () => loadProjects().catch(fail));
 $("t-path").addEventListener("change", updateExportLinks);
 $("t-n").addEventListener("change", updateExportLinks);
 
-function renderItems(title, items) {
-  const out = $("training-output");
-  const h = document.createElement("h2");
-  h.textContent = title;
-  out.append(h);
-  for (const item of items) {
-    const p = document.createElement("div");
-    p.className = "a";
-    p.textContent = item;
-    out.append(p);
-  }
+function citedList(citations) {
+  return el("ul", { className: "cited" }, ...citations.map((c) =>
+    el("li", {}, c.quote, " ", el("small", { textContent: `[${c.source}, ${fill(T.lines_label, { start: c.line_start, end: c.line_end })}]` }))
+  ));
 }
+
 $("t-keypoints").addEventListener("click", async () => {
-  $("training-output").textContent = "";
-  const body = await getJSON(`/api/training/keypoints?${trainingQuery()}`);
-  for (const point of body.points) {
-    renderItems(point.field, point.citations.map((c) => `${c.quote} [${c.source}, dòng ${c.line_start}–${c.line_end}]`));
-  }
-});
-$("t-quiz").addEventListener("click", async () => {
-  $("training-output").textContent = "";
-  const body = await getJSON(`/api/training/quiz?${trainingQuery()}`);
-  body.questions.forEach((q, i) => renderItems(`Câu ${i + 1}. ${q.question}`, q.answer.map((c) => `${c.quote} [${c.source}, dòng ${c.line_start}–${c.line_end}]`)));
+  try {
+    const body = await getJSON(`/api/training/keypoints?${trainingQuery()}`);
+    $("training-output").replaceChildren(
+      el("h3", { textContent: body.project }),
+      ...body.points.flatMap((p) => [el("h4", { textContent: p.field }), citedList(p.citations)])
+    );
+  } catch (error) { fail(error); }
 });
 
-loadDocuments().catch((e) => { $("history").textContent = e.message; });
+function quizItem(q, i) {
+  const item = el("li", { className: "quiz" });
+  item.append(el("p", { className: "q", textContent: q.question }));
+  if (q.choices.length) {
+    const group = el("fieldset", {}, el("legend", { className: "sr-only", textContent: T.choice_label }));
+    q.choices.forEach((choice, k) => {
+      const id = `q${i}-${k}`;
+      group.append(el("div", {}, el("input", { type: "radio", name: `q${i}`, id, value: k }), el("label", { htmlFor: id, textContent: ` ${"ABCD"[k]}. ${choice}` })));
+    });
+    item.append(group);
+  }
+  const answer = el("details", {}, el("summary", { textContent: T.show_answer }));
+  if (q.correct !== null) answer.append(el("p", { textContent: `${T.answer_heading}: ${"ABCD"[q.correct]}` }));
+  answer.append(citedList(q.answer));
+  item.append(answer);
+  return item;
+}
+
+$("t-quiz").addEventListener("click", async () => {
+  try {
+    const body = await getJSON("/api/training/quiz", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ doc_id: $("t-doc").value, path: chosenPath(), n: count() }),
+    });
+    $("training-output").replaceChildren(el("h3", { textContent: body.project }), el("ol", {}, ...body.questions.map(quizItem)));
+  } catch (error) { fail(error); }
+});
+
+// ---- start -----------------------------------------------------------------------------------
+
+getJSON("/api/web/texts")
+  .then((texts) => { T = texts; return loadDocuments(); })
+  .catch(fail);
