@@ -35,16 +35,22 @@ def run(
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
     out: Annotated[Path | None, typer.Option(help="thư mục kết quả")] = None,
     baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
+    save_baseline: Annotated[
+        bool, typer.Option("--save-baseline", help="ghi số đo của hệ thống vào eval/baseline.json (cổng hồi quy)")
+    ] = False,
 ) -> None:
     """Chạy bộ câu hỏi, so với ba hệ thống cơ sở, ghi báo cáo."""
     from eval.harness import run as run_eval
-    from eval.report import markdown, save
+    from eval.report import BASELINE_FILE, markdown, save, write_baseline
 
     loaded, files = _questions(questions)
     result = run_eval(get_settings().with_data_dir(data_dir), loaded, files, url, baselines)
     folder = save(result, out or RUNS / time.strftime("%Y%m%d-%H%M%S"))
     console.print(markdown(result))
     console.print(f"Đã ghi {folder}")
+    if save_baseline:
+        write_baseline(result, files, BASELINE_FILE)
+        console.print(f"Đã ghi {BASELINE_FILE}")
 
 
 @app.command()
@@ -56,30 +62,31 @@ def compare(run_a: Path, run_b: Path) -> None:
 
 
 @app.command()
-def calibrate(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -> None:
+def calibrate(
+    questions: Annotated[list[Path] | None, typer.Option("--questions", help="JSONL, CSV hoặc XLSX")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+) -> None:
     """Chọn ngưỡng từ chối: quét ngưỡng trên điểm bằng chứng, báo recall và tỷ lệ từ chối nhầm."""
     from eval.harness import ensure_index
+    from eval.metrics import GateCase, best_threshold, refusal_sweep
 
     settings = get_settings().with_data_dir(data_dir)
     settings = settings.model_copy(update={"answer": settings.answer.model_copy(update={"min_evidence_score": 0.0})})
     service = ensure_index(settings)
-    loaded, _ = _questions(None)
-    scores = []
+    composer, documents = service.composer(), service.documents()
+    loaded, _ = _questions(questions)
+    scores: list[GateCase] = []
     for q in loaded:
-        result = service.search.run(q.question, 5)
-        forced = service.composer().run(q.question, result, service.documents()).refused  # refused by rules
-        scores.append((q.answerable, service.composer().evidence_score(q.question, result), forced))
-    best = None
-    for step in range(21):
-        threshold = step / 20
-        refused = [(a, s < threshold or f) for a, s, f in scores]
-        recall = sum(r for a, r in refused if not a) / max(1, sum(1 for a, _ in refused if not a))
-        false = sum(r for a, r in refused if a) / max(1, sum(1 for a, _ in refused if a))
-        console.print(f"ngưỡng {threshold:.2f}: refusal recall {recall:.3f}, false refusals {false:.3f}")
-        if false <= 0.05 and (best is None or recall > best[1]):
-            best = (threshold, recall, false)
+        result = service.search.run(q.question, settings.retrieval.top_k)  # what a served question sees
+        forced = composer.run(q.question, result, documents).refused  # with the gate off: refused by rules
+        scores.append(GateCase(q.answerable, composer.evidence_score(q.question, result), forced))
+    sweep = refusal_sweep(scores)
+    for t in sweep:
+        console.print(f"ngưỡng {t.threshold:.2f}: refusal recall {t.recall:.3f}, false refusals {t.false_rate:.3f}")
+    best = best_threshold(sweep)
     if best:
-        console.print(f"[bold]Ngưỡng đề xuất {best[0]:.2f}: recall {best[1]:.3f}, từ chối nhầm {best[2]:.3f}[/bold]")
+        figures = f"recall {best.recall:.3f}, từ chối nhầm {best.false_rate:.3f}"
+        console.print(f"[bold]Ngưỡng đề xuất {best.threshold:.2f}: {figures}[/bold]")
 
 
 @app.command()

@@ -1,22 +1,28 @@
 """Question sets: JSONL, CSV or XLSX with the same columns, validated row by row.
 
 ``{id, question, category, style, answer, must_include, evidence: [{doc, quote}]}``; in CSV/XLSX the
-list columns hold JSON text. A malformed row is reported with its row number and the rest load.
+list columns hold JSON text. A malformed row (bad JSON, missing field, unknown category or style, a
+quote that is not the document's own words, a duplicate id) becomes a ``RowError`` with its 1-based
+row number and a Vietnamese message, and the other rows still load.
 ``python -m eval.dataset [FILES...]`` validates (exit 1 on any error) and counts per category/style.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
+import zipfile
 from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from eval.gold import document_lines, locate
+from ingest.verbatim import normalize_for_match
 
 Category = Literal[
     "beneficiaries",
@@ -31,12 +37,36 @@ Category = Literal[
     "feedback",  # rows exported by `python -m assistant feedback export`, for evaluators to review
 ]
 Style = Literal["normal", "no_diacritics", "colloquial", "typo"]
+# Categories whose questions the documents answer: they need evidence and key facts to score against.
+ANSWERABLE: frozenset[str] = frozenset(
+    {"beneficiaries", "activities", "budget", "responsibility", "targets", "legal_basis", "results", "comparison"}
+)
+COLUMNS = ("id", "question", "category", "style", "answer", "must_include", "evidence")
+REQUIRED = ("id", "question", "category", "style")
 QUESTION_DIR = Path(__file__).with_name("questions")
 
 
+@lru_cache(maxsize=32)
+def _document_text(path: Path) -> str:
+    return normalize_for_match(path.read_text(encoding="utf-8-sig"))
+
+
 class Evidence(BaseModel):
-    doc: str
+    doc: str = Field(min_length=1)
     quote: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _in_corpus(self, info: ValidationInfo) -> Evidence:
+        """With ``context={"corpus_dir": ...}`` the document must exist and hold the quote verbatim."""
+        corpus_dir = (info.context or {}).get("corpus_dir")
+        if corpus_dir is None:
+            return self
+        path = Path(corpus_dir) / self.doc
+        if not path.is_file():
+            raise ValueError(f"không có tài liệu {self.doc} trong kho văn bản")
+        if normalize_for_match(self.quote) not in _document_text(path):
+            raise ValueError(f"trích dẫn không có nguyên văn trong {self.doc}: {self.quote[:60]!r}")
+        return self
 
 
 class Question(BaseModel):
@@ -48,10 +78,26 @@ class Question(BaseModel):
     must_include: list[str] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
 
-    @field_validator("question")
+    @field_validator("id", "question", "answer")
     @classmethod
     def _stripped(cls, value: str) -> str:
         return value.strip()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        if self.category == "unanswerable" and (self.evidence or self.must_include):
+            raise ValueError("câu hỏi không có đáp án (unanswerable) phải để trống evidence và must_include")
+        if self.category in ANSWERABLE:
+            if not self.evidence:
+                raise ValueError("câu hỏi có đáp án nhưng thiếu bằng chứng (evidence)")
+            if not self.must_include:
+                raise ValueError("câu hỏi có đáp án nhưng thiếu ý bắt buộc (must_include)")
+        # A key fact the quotes do not contain cannot be checked against the source: the key would be unfounded.
+        quotes = " ".join(normalize_for_match(e.quote) for e in self.evidence)
+        missing = [fact for fact in self.must_include if normalize_for_match(fact) not in quotes]
+        if self.evidence and missing:
+            raise ValueError(f"ý bắt buộc không có trong trích dẫn: {missing}")
+        return self
 
     @property
     def answerable(self) -> bool:
@@ -59,114 +105,174 @@ class Question(BaseModel):
 
 
 class RowError(BaseModel):
-    file: str
+    """Row 0 means the whole file (unreadable, or a header without the required columns)."""
+
     row: int
     message: str
+    file: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}, dòng {self.row}: {self.message}"
+        return f"{self.file}, dòng {self.row}: {self.message}" if self.file else f"dòng {self.row}: {self.message}"
 
 
-def _rows(path: Path) -> list[tuple[int, dict[str, Any] | str]]:
-    """(row number, record or the reason it could not be read) for every data row."""
+def _vietnamese(error: ValidationError) -> str:
+    """pydantic's messages are English; officers who fix the sheet read Vietnamese."""
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        kind, ctx = item["type"], item.get("ctx", {})
+        if kind == "missing":
+            text = "thiếu trường"
+        elif kind == "literal_error":
+            text = f"giá trị {item['input']!r} không hợp lệ, phải là một trong: {ctx.get('expected')}"
+        elif kind == "string_too_short":
+            text = "để trống hoặc quá ngắn"
+        elif kind == "value_error":
+            text = str(ctx.get("error", item["msg"]))
+        elif kind.endswith("_type"):
+            text = f"sai kiểu dữ liệu ({kind.removesuffix('_type')} được mong đợi)"
+        else:
+            text = item["msg"]
+        parts.append(f"{where}: {text}" if where else text)
+    return "; ".join(parts)
+
+
+Row = tuple[int, dict[str, Any] | str]  # (1-based row number, record or why it could not be read)
+
+
+def _jsonl_rows(path: Path) -> list[Row]:
+    rows: list[Row] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            rows.append((number, f"JSON không hợp lệ ({error.msg}, cột {error.colno})"))
+            continue
+        rows.append((number, record if isinstance(record, dict) else "dòng không phải một đối tượng JSON {...}"))
+    return rows
+
+
+def _table_rows(table: Iterable[Sequence[Any]]) -> list[Row]:
+    """Rows of a sheet whose first row is the header; cells become text as a spreadsheet shows them."""
+    rows: list[Row] = []
+    header: list[str] = []
+    for number, cells in enumerate(table, start=1):
+        values = ["" if c is None else str(c) for c in cells]
+        if not any(v.strip() for v in values):
+            continue
+        if not header:
+            header = [v.strip() for v in values]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                return [(number, f"dòng tiêu đề thiếu cột: {', '.join(missing)}")]
+            continue
+        if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
+            rows.append((number, "dòng có nhiều ô hơn số cột của tiêu đề"))
+            continue
+        rows.append((number, {h: v for h, v in zip(header, values, strict=False) if h and v.strip()}))
+    return rows
+
+
+def _rows(path: Path) -> list[Row]:
     suffix = path.suffix.lower()
-    rows: list[tuple[int, dict[str, Any] | str]] = []
     if suffix == ".jsonl":
-        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                rows.append((number, record if isinstance(record, dict) else "không phải đối tượng JSON"))
-            except json.JSONDecodeError as error:
-                rows.append((number, f"JSON không hợp lệ ({error.msg})"))
-        return rows
+        return _jsonl_rows(path)
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            records: list[dict[str, Any]] = list(csv.DictReader(handle))
-        return [(i, r) for i, r in enumerate(records, start=2)]  # row 1 is the header
+            return _table_rows(csv.reader(handle))
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 
-        sheet = load_workbook(path, read_only=True).active
-        values = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
-        header = [str(h) for h in values[0]] if values else []
-        return [(i, dict(zip(header, row, strict=False))) for i, row in enumerate(values[1:], start=2) if any(row)]
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = book.active
+            return _table_rows(sheet.iter_rows(values_only=True)) if sheet is not None else []
+        finally:
+            book.close()  # read-only workbooks keep the file open until closed
     raise ValueError(f"Định dạng bộ câu hỏi không hỗ trợ: {path.name} (dùng .jsonl, .csv, .xlsx)")
 
 
 def _decode_lists(record: dict[str, Any]) -> dict[str, Any]:
-    record = {k: v for k, v in record.items() if v is not None}  # an empty spreadsheet cell takes the default
+    """In CSV/XLSX the list columns hold JSON text; an empty cell means an empty list."""
     for key in ("must_include", "evidence"):
         value = record.get(key)
         if isinstance(value, str):
-            record[key] = json.loads(value) if value.strip() else []
-        elif value is None:
-            record[key] = []
+            try:
+                record[key] = json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{key}: JSON không hợp lệ ({error.msg})") from error
     return record
 
 
 def load_questions(path: Path, corpus_dir: Path) -> tuple[list[Question], list[RowError]]:
+    return _load(path, corpus_dir, {})
+
+
+def _load(path: Path, corpus_dir: Path, taken: dict[str, str]) -> tuple[list[Question], list[RowError]]:
+    """``taken`` maps the ids already loaded to where they stand, so duplicates are caught across files."""
     questions: list[Question] = []
     errors: list[RowError] = []
-    for row, record in _rows(path):
+    try:
+        rows = _rows(path)
+    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, csv.Error) as error:
+        return [], [RowError(file=path.name, row=0, message=f"không đọc được tệp ({error})")]
+    for row, record in rows:
         if isinstance(record, str):
             errors.append(RowError(file=path.name, row=row, message=record))
             continue
         try:
-            question = Question.model_validate(_decode_lists(dict(record)))
-        except (ValidationError, json.JSONDecodeError) as error:
-            errors.append(RowError(file=path.name, row=row, message=f"dữ liệu không hợp lệ: {error}"))
+            question = Question.model_validate(_decode_lists(dict(record)), context={"corpus_dir": corpus_dir})
+        except ValidationError as error:
+            errors.append(RowError(file=path.name, row=row, message=_vietnamese(error)))
             continue
-        problems = _evidence_problems(question, corpus_dir)
-        if problems:
-            errors.append(RowError(file=path.name, row=row, message="; ".join(problems)))
+        except ValueError as error:
+            errors.append(RowError(file=path.name, row=row, message=str(error)))
             continue
+        if question.id in taken:
+            message = f"mã câu hỏi {question.id} trùng với {taken[question.id]}"
+            errors.append(RowError(file=path.name, row=row, message=message))
+            continue
+        taken[question.id] = f"{path.name} dòng {row}"
         questions.append(question)
     return questions, errors
 
 
-def _evidence_problems(question: Question, corpus_dir: Path) -> list[str]:
-    problems = []
-    if question.answerable and not question.evidence:
-        problems.append("câu hỏi có đáp án nhưng thiếu bằng chứng (evidence)")
-    for evidence in question.evidence:
-        path = corpus_dir / evidence.doc
-        if not path.exists():
-            problems.append(f"không có tài liệu {evidence.doc}")
-        elif locate(evidence.quote, document_lines(path)) is None:
-            problems.append(f"trích dẫn không có nguyên văn trong {evidence.doc}: {evidence.quote[:60]!r}")
-    return problems
-
-
-def load_question_dir(directory: Path, corpus_dir: Path) -> tuple[list[Question], list[RowError]]:
+def load_files(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[Question], list[RowError]]:
+    """Several files as one set: ids must also be unique across the files."""
     questions: list[Question] = []
     errors: list[RowError] = []
-    for path in sorted(directory.glob("*.jsonl")):
-        more, problems = load_questions(path, corpus_dir)
-        questions.extend(more)
+    taken: dict[str, str] = {}
+    for path in paths:
+        loaded, problems = _load(path, corpus_dir, taken)
+        questions.extend(loaded)
         errors.extend(problems)
     return questions, errors
 
 
-def main(argv: list[str]) -> int:
-    from assistant.settings import get_settings
+def load_question_dir(directory: Path, corpus_dir: Path) -> tuple[list[Question], list[RowError]]:
+    return load_files(sorted(directory.glob("*.jsonl")), corpus_dir)
 
-    corpus = get_settings().corpus_dir
-    paths = [Path(a) for a in argv] or sorted(QUESTION_DIR.glob("*.jsonl"))
-    questions: list[Question] = []
-    errors: list[RowError] = []
-    for path in paths:
-        more, problems = load_questions(path, corpus)
-        questions.extend(more)
-        errors.extend(problems)
+
+def validate_cli(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.dataset", description="Kiểm tra bộ câu hỏi đánh giá.")
+    parser.add_argument("files", nargs="*", type=Path, help="tệp .jsonl/.csv/.xlsx (mặc định: eval/questions/*.jsonl)")
+    parser.add_argument("--corpus", type=Path, default=None, help="thư mục văn bản (mặc định: theo cấu hình)")
+    args = parser.parse_args(argv)
+    if args.corpus is None:
+        from assistant.settings import get_settings
+
+        args.corpus = get_settings().corpus_dir
+    paths = args.files or sorted(QUESTION_DIR.glob("*.jsonl"))
+    questions, errors = load_files(paths, args.corpus)
     for error in errors:
         print(error)
     print(f"{len(questions)} câu hỏi hợp lệ, {len(errors)} lỗi")
-    print("theo loại:", dict(Counter(q.category for q in questions)))
-    print("theo kiểu:", dict(Counter(q.style for q in questions)))
+    print("theo loại:", dict(sorted(Counter(q.category for q in questions).items())))
+    print("theo kiểu:", dict(sorted(Counter(q.style for q in questions).items())))
     return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(validate_cli())

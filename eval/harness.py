@@ -36,6 +36,10 @@ def ensure_index(settings: Settings) -> AssistantService:
     return service
 
 
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -76,7 +80,7 @@ def run(
         "commit": git_commit(),
         "url": url,
         "settings": json.loads(settings.model_dump_json()),
-        "question_files": {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in question_files},
+        "question_files": {str(p): sha256(p) for p in question_files},
         "questions": len(questions),
     }
     return RunResult(config, results)

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from eval.dataset import Question
 from eval.gold import document_lines, has_fact, locate
@@ -127,3 +128,34 @@ def breakdown(scores: list[Score], key: str) -> dict[str, dict[str, float | None
 
 def as_records(scores: list[Score]) -> list[dict[str, object]]:
     return [asdict(s) for s in scores]
+
+
+class GateCase(NamedTuple):
+    answerable: bool
+    evidence_score: float
+    refused_by_rules: bool  # refused with the score gate off (unknown place, uncovered year, no evidence)
+
+
+class GatePoint(NamedTuple):
+    threshold: float
+    recall: float  # refusals among unanswerable questions
+    false_rate: float  # refusals among answerable questions
+
+
+def refusal_sweep(cases: list[GateCase], steps: int = 20) -> list[GatePoint]:
+    """Refusal recall and false-refusal rate if the gate refused below each threshold 0, 1/steps, …, 1."""
+    positives = [c for c in cases if not c.answerable]
+    negatives = [c for c in cases if c.answerable]
+    points = []
+    for step in range(steps + 1):
+        threshold = step / steps
+        refused = [(c.answerable, c.refused_by_rules or c.evidence_score < threshold) for c in cases]
+        recall = sum(r for a, r in refused if not a) / max(1, len(positives))
+        points.append(GatePoint(threshold, recall, sum(r for a, r in refused if a) / max(1, len(negatives))))
+    return points
+
+
+def best_threshold(points: list[GatePoint], max_false_rate: float = 0.05) -> GatePoint | None:
+    """The highest refusal recall with false refusals ≤ ``max_false_rate``; the lowest threshold on a tie."""
+    allowed = [p for p in points if p.false_rate <= max_false_rate]
+    return max(allowed, key=lambda p: (p.recall, -p.threshold), default=None)

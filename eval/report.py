@@ -11,7 +11,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
-from eval.harness import RunResult
+from eval.harness import RunResult, sha256
+
+BASELINE_FILE = Path(__file__).with_name("baseline.json")
+GATED = ("hit@5", "key_fact_accuracy", "grounding")
 
 SUMMARY = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr", "facts_in_top5", "latency_p50_ms"]
 OURS_ONLY = [
@@ -29,6 +32,15 @@ def _cell(value: Any) -> str:
     return "–" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
 
 
+def _figure(metric: str, value: Any) -> Any:
+    """Counts as integers and milliseconds to one decimal; rates keep _cell's three decimals."""
+    if value is None:
+        return None
+    if metric == "n":
+        return int(value)
+    return f"{value:.1f}" if metric.endswith("_ms") else value
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
@@ -44,7 +56,10 @@ def markdown(result: RunResult) -> str:
         "",
         "## Systems (answerable questions for retrieval metrics)",
         "",
-        _table(["system", *SUMMARY], [[name, *(s["overall"].get(m) for m in SUMMARY)] for name, s in systems.items()]),
+        _table(
+            ["system", *SUMMARY],
+            [[name, *(_figure(m, s["overall"].get(m)) for m in SUMMARY)] for name, s in systems.items()],
+        ),
     ]
     ours = systems.get("ours")
     if ours:
@@ -52,13 +67,13 @@ def markdown(result: RunResult) -> str:
             "",
             "## Ours: answers",
             "",
-            _table(["metric", "value"], [[m, ours["overall"].get(m)] for m in OURS_ONLY]),
+            _table(["metric", "value"], [[m, _figure(m, ours["overall"].get(m))] for m in OURS_ONLY]),
         ]
         for key, title in (("by_category", "category"), ("by_style", "style")):
             names = sorted(ours[key])
             rows = []
             for name in names:
-                row: list[Any] = [name, ours[key][name]["n"]]
+                row: list[Any] = [name, _figure("n", ours[key][name]["n"])]
                 row += [systems[s][key].get(name, {}).get("hit@5") for s in systems]
                 row += [ours[key][name].get("key_fact_accuracy"), ours[key][name].get("refusal_recall")]
                 rows.append(row)
@@ -112,12 +127,27 @@ def save(result: RunResult, out: Path) -> Path:
 
 
 def compare(run_a: Path, run_b: Path) -> str:
-    a = json.loads((run_a / "results.json").read_text(encoding="utf-8"))["systems"]
-    b = json.loads((run_b / "results.json").read_text(encoding="utf-8"))["systems"]
+    loaded = [json.loads((run / "results.json").read_text(encoding="utf-8")) for run in (run_a, run_b)]
+    a, b = (run["systems"] for run in loaded)
+    # deltas over different questions measure the questions, not the system: say so
+    files = [sorted(run["config"].get("question_files", {}).values()) for run in loaded]
+    warning = "" if files[0] == files[1] else "Lưu ý: hai lần chạy dùng bộ câu hỏi khác nhau.\n\n"
     rows = []
     for system in sorted(set(a) & set(b)):
         for metric in [*SUMMARY, *OURS_ONLY]:
             va, vb = a[system]["overall"].get(metric), b[system]["overall"].get(metric)
             if va is not None and vb is not None:
                 rows.append([system, metric, va, vb, round(vb - va, 4)])
-    return _table(["system", "metric", run_a.name, run_b.name, "Δ"], rows)
+    return warning + _table(["system", "metric", run_a.name, run_b.name, "Δ"], rows)
+
+
+def write_baseline(result: RunResult, question_files: list[Path], path: Path) -> None:
+    """Commit ours' gated metrics with the question files they were measured on: the gate compares like with like."""
+    overall = result.systems["ours"]["overall"]
+    baseline = {
+        "note": "Committed regression baseline (`python -m eval run --save-baseline`, ours). "
+        "tests/test_eval.py fails when a metric falls more than 0.02 below, or when a question file changed.",
+        "question_files": {p.name: sha256(p) for p in question_files},
+        **{metric: overall[metric] for metric in GATED},
+    }
+    path.write_text(json.dumps(baseline, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
