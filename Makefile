@@ -21,7 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m mypy assistant ingest eval prompts
+	$(PY) -m mypy core assistant ingest eval prompts
 	$(PY) -m pytest
 
 eval: $(STAMP)

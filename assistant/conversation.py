@@ -14,8 +14,8 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from assistant.retrieval.analysis import fold
 from assistant.retrieval.query import QueryIntent
+from core.text import fold
 
 _FOLLOW_UP = re.compile(r"^(con|the con|vay|the|thi sao|con ve|nhu vay)\b|\bthi sao\b|\bthe nao\b")
 _SHORT = 7  # words; shorter questions lean on the previous turn

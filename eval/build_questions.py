@@ -15,8 +15,8 @@ import random
 import re
 from pathlib import Path
 
-from assistant.retrieval.analysis import fold
 from assistant.settings import get_settings
+from core.text import fold
 from eval.dataset import QUESTION_DIR
 from eval.gold import document_lines, locate
 from ingest.models import Chunk, DocumentMeta

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from assistant.retrieval.analysis import Analyzer, Mode, fold, load_glossary
+from assistant.retrieval.analysis import Analyzer, Mode, load_glossary
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.settings import get_settings
+from core.text import fold
 
 VARIANTS: dict[str, tuple[Mode, bool]] = {
     "syllable": ("syllable", False),

@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from assistant.retrieval.analysis import fold
 from assistant.settings import get_settings
+from core.text import fold
 from ingest.models import DocumentMeta, SourceText
 from ingest.normalize import clean_markdown
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.analysis import Analyzer, Glossary, Term, fold, load_glossary
+from assistant.retrieval.analysis import Analyzer, Glossary, Term, load_glossary
 from assistant.settings import get_settings
+from core.text import fold
 
 pytestmark = pytest.mark.unit
 

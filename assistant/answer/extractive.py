@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer.models import Answer, Citation, Suggestion
-from assistant.retrieval.analysis import fold
 from assistant.retrieval.hybrid import SearchResult
 from assistant.settings import AnswerSettings
+from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
 from ingest.structure import field_of_text
 from prompts import Prompts

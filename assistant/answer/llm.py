@@ -13,9 +13,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answer.models import Answer, Citation
-from assistant.retrieval.analysis import fold
 from assistant.retrieval.hybrid import ScoredChunk, SearchResult
 from assistant.settings import LLMSettings
+from core.text import fold
 from ingest.models import Sentence
 from prompts import Prompts
 

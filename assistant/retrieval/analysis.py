@@ -22,22 +22,16 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
+from core.text import APOSTROPHES, fold
+
 Mode = Literal["syllable", "word"]
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "”": "'", "“": "'", "ʼ": "'", "`": "'"})
 # footnote markers ("TB&XH¹⁶") count as letters to \w: they are separators here
 _MARKERS = str.maketrans(dict.fromkeys("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉", " "))
 # a figure with its separators ("56.770", "0,5") or a run of letters with inner apostrophes ("H'Drai")
 _SYLLABLE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)*")
 # pyvi's CRF tagger is one shared object whose thread safety is not documented
 _PYVI_LOCK = threading.Lock()
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics: "Hộ cận nghèo – Đắk Glei" → "ho can ngheo – dak glei"."""
-    text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).translate(_APOSTROPHES).lower())
-    text = text.replace("đ", "d")  # "đ" is a letter of its own, not "d" plus a mark: NFD leaves it
-    return unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Mn"))
 
 
 def _number(token: str) -> str:
@@ -51,7 +45,7 @@ def _number(token: str) -> str:
 
 
 def _syllables(text: str) -> list[str]:
-    return _SYLLABLE.findall(unicodedata.normalize("NFC", text).translate(_APOSTROPHES).translate(_MARKERS))
+    return _SYLLABLE.findall(unicodedata.normalize("NFC", text).translate(APOSTROPHES).translate(_MARKERS))
 
 
 @lru_cache(maxsize=131072)

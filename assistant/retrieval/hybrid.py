@@ -11,10 +11,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.retrieval.analysis import fold
 from assistant.retrieval.fusion import ReciprocalRankFusion
 from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field
 from assistant.settings import RetrievalSettings
+from core.text import fold
 from ingest.models import Chunk, DocumentMeta
 from ingest.store import Store
 

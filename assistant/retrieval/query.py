@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.retrieval.analysis import fold
+from core.text import fold
 from ingest.models import DocumentMeta
 
 # Folded cue phrases → the field of a project description they ask about.
