@@ -53,6 +53,14 @@ def run(
         console.print(f"Đã ghi {BASELINE_FILE}")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def validate(context: typer.Context) -> None:
+    """Kiểm tra bộ câu hỏi: trích dẫn nguyên văn, ý bắt buộc, cặp hỏi tiếp, không chép câu; đếm theo loại/kiểu."""
+    from eval.dataset import validate_cli
+
+    raise typer.Exit(validate_cli(context.args))
+
+
 @app.command()
 def compare(run_a: Path, run_b: Path) -> None:
     """So sánh hai lần chạy."""

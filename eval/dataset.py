@@ -1,10 +1,13 @@
 """Question sets: JSONL, CSV or XLSX with the same columns, validated row by row.
 
-``{id, question, category, style, answer, must_include, evidence: [{doc, quote}]}``; in CSV/XLSX the
-list columns hold JSON text. A malformed row (bad JSON, missing field, unknown category or style, a
-quote that is not the document's own words, a duplicate id) becomes a ``RowError`` with its 1-based
-row number and a Vietnamese message, and the other rows still load.
-``python -m eval.dataset [FILES...]`` validates (exit 1 on any error) and counts per category/style.
+``{id, question, category, style, answer, must_include, evidence: [{doc, quote}], previous?, nearby?}``;
+in CSV/XLSX the list columns hold JSON text. ``previous`` makes the item the second turn of a conversation
+whose first turn is the item with that id (same file); ``nearby`` holds, for an unanswerable near-miss,
+verbatim quotes of what the documents do say on the topic. A malformed row (bad JSON, missing field,
+unknown category or style, a quote that is not the document's own words, a duplicate id, a second turn
+without its first) becomes a ``RowError`` with its 1-based row number and a Vietnamese message, and the
+other rows still load. ``python -m eval validate [FILES...]`` also rejects questions copied from a source
+(exit 1 on any error) and counts per category and style.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,6 +27,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from core.text import APOSTROPHES, fold
 from ingest.verbatim import normalize_for_match
 
 Category = Literal[
@@ -33,17 +39,62 @@ Category = Literal[
     "legal_basis",
     "results",
     "comparison",
+    "contradiction",  # the documents disagree with themselves: the answer states both figures
     "unanswerable",
     "feedback",  # rows exported by `python -m assistant feedback export`, for evaluators to review
 ]
 Style = Literal["normal", "no_diacritics", "colloquial", "typo"]
 # Categories whose questions the documents answer: they need evidence and key facts to score against.
 ANSWERABLE: frozenset[str] = frozenset(
-    {"beneficiaries", "activities", "budget", "responsibility", "targets", "legal_basis", "results", "comparison"}
+    {
+        "beneficiaries",
+        "activities",
+        "budget",
+        "responsibility",
+        "targets",
+        "legal_basis",
+        "results",
+        "comparison",
+        "contradiction",
+    }
 )
-COLUMNS = ("id", "question", "category", "style", "answer", "must_include", "evidence")
+COLUMNS = ("id", "question", "category", "style", "answer", "must_include", "evidence", "previous", "nearby")
+LIST_COLUMNS = ("must_include", "evidence", "nearby")
 REQUIRED = ("id", "question", "category", "style")
 QUESTION_DIR = Path(__file__).with_name("questions")
+GENERATED = "structured.jsonl"  # written by eval/build_questions.py from the outline: a retrieval smoke set
+COPY_RUN = 10  # words: a question holding this many consecutive words of a source is copied, not paraphrased
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != unicodedata.normalize("NFC", text).translate(APOSTROPHES).lower()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
+
+
+@lru_cache(maxsize=4)
+def _corpus_runs(corpus_dir: Path) -> frozenset[tuple[str, ...]]:
+    """Every run of COPY_RUN words of every document, folded: a copy without diacritics is still a copy."""
+    runs: set[tuple[str, ...]] = set()
+    for path in sorted(corpus_dir.glob("*.txt")):
+        words = _words(path.read_text(encoding="utf-8-sig").replace("**", ""))
+        runs.update(tuple(words[i : i + COPY_RUN]) for i in range(len(words) - COPY_RUN + 1))
+    return frozenset(runs)
+
+
+def copied_run(question: str, corpus_dir: Path) -> str | None:
+    """The first run of COPY_RUN consecutive words the question shares with a document, if any."""
+    words, runs = _words(question), _corpus_runs(corpus_dir)
+    return next(
+        (
+            " ".join(words[i : i + COPY_RUN])
+            for i in range(len(words) - COPY_RUN + 1)
+            if tuple(words[i : i + COPY_RUN]) in runs
+        ),
+        None,
+    )
 
 
 @lru_cache(maxsize=32)
@@ -77,11 +128,18 @@ class Question(BaseModel):
     answer: str = ""
     must_include: list[str] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
+    previous: str | None = Field(None, description="id of the first turn when this item is the second one")
+    nearby: list[Evidence] = Field(default_factory=list, description="unanswerable: what the documents do say")
 
     @field_validator("id", "question", "answer")
     @classmethod
     def _stripped(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("previous")
+    @classmethod
+    def _no_blank_previous(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
@@ -92,6 +150,14 @@ class Question(BaseModel):
                 raise ValueError("câu hỏi có đáp án nhưng thiếu bằng chứng (evidence)")
             if not self.must_include:
                 raise ValueError("câu hỏi có đáp án nhưng thiếu ý bắt buộc (must_include)")
+        if self.category == "contradiction" and len(self.evidence) < 2:
+            raise ValueError("câu hỏi về mâu thuẫn (contradiction) cần ít nhất 2 trích dẫn, một cho mỗi bên")
+        if self.nearby and self.category != "unanswerable":
+            raise ValueError("nearby chỉ dành cho câu hỏi không có đáp án (unanswerable)")
+        if self.previous == self.id:
+            raise ValueError("previous không được trỏ vào chính câu hỏi này")
+        if self.style == "no_diacritics" and has_diacritics(self.question):
+            raise ValueError("kiểu no_diacritics nhưng câu hỏi còn dấu hoặc chữ đ")
         # A key fact the quotes do not contain cannot be checked against the source: the key would be unfounded.
         quotes = " ".join(normalize_for_match(e.quote) for e in self.evidence)
         missing = [fact for fact in self.must_include if normalize_for_match(fact) not in quotes]
@@ -102,6 +168,10 @@ class Question(BaseModel):
     @property
     def answerable(self) -> bool:
         return self.category != "unanswerable"
+
+    @property
+    def follow_up(self) -> bool:
+        return self.previous is not None
 
 
 class RowError(BaseModel):
@@ -196,7 +266,7 @@ def _rows(path: Path) -> list[Row]:
 
 def _decode_lists(record: dict[str, Any]) -> dict[str, Any]:
     """In CSV/XLSX the list columns hold JSON text; an empty cell means an empty list."""
-    for key in ("must_include", "evidence"):
+    for key in LIST_COLUMNS:
         value = record.get(key)
         if isinstance(value, str):
             try:
@@ -214,6 +284,7 @@ def _load(path: Path, corpus_dir: Path, taken: dict[str, str]) -> tuple[list[Que
     """``taken`` maps the ids already loaded to where they stand, so duplicates are caught across files."""
     questions: list[Question] = []
     errors: list[RowError] = []
+    rows_of: dict[str, int] = {}
     try:
         rows = _rows(path)
     except (OSError, UnicodeDecodeError, zipfile.BadZipFile, csv.Error) as error:
@@ -236,7 +307,29 @@ def _load(path: Path, corpus_dir: Path, taken: dict[str, str]) -> tuple[list[Que
             continue
         taken[question.id] = f"{path.name} dòng {row}"
         questions.append(question)
-    return questions, errors
+        rows_of[question.id] = row
+    return _pairs_checked(path, questions, errors, rows_of)
+
+
+def _pairs_checked(
+    path: Path, questions: list[Question], errors: list[RowError], rows_of: dict[str, int]
+) -> tuple[list[Question], list[RowError]]:
+    """A second turn needs its first turn in the same file, and that first turn must open the conversation."""
+    by_id = {q.id: q for q in questions}
+    kept = []
+    for question in questions:
+        first = by_id.get(question.previous) if question.previous else None
+        message = None
+        if question.previous and first is None:
+            message = f"previous: không có câu hỏi mã {question.previous} trong {path.name}"
+        elif first is not None and first.previous:
+            message = f"previous: câu {first.id} đã là lượt thứ hai, không thể mở đầu hội thoại"
+        if message:
+            errors.append(RowError(file=path.name, row=rows_of[question.id], message=message))
+        else:
+            kept.append(question)
+    errors.sort(key=lambda e: e.row)
+    return kept, errors
 
 
 def load_files(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[Question], list[RowError]]:
@@ -255,8 +348,19 @@ def load_question_dir(directory: Path, corpus_dir: Path) -> tuple[list[Question]
     return load_files(sorted(directory.glob("*.jsonl")), corpus_dir)
 
 
+def counts(questions: list[Question]) -> dict[str, Any]:
+    """What the quotas are stated in: per category, per style, follow-up pairs."""
+    return {
+        "questions": len(questions),
+        "by_category": dict(sorted(Counter(q.category for q in questions).items())),
+        "by_style": dict(sorted(Counter(q.style for q in questions).items())),
+        "follow_up_pairs": sum(q.follow_up for q in questions),
+        "with_nearby": sum(bool(q.nearby) for q in questions),
+    }
+
+
 def validate_cli(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.dataset", description="Kiểm tra bộ câu hỏi đánh giá.")
+    parser = argparse.ArgumentParser(prog="python -m eval validate", description="Kiểm tra bộ câu hỏi đánh giá.")
     parser.add_argument("files", nargs="*", type=Path, help="tệp .jsonl/.csv/.xlsx (mặc định: eval/questions/*.jsonl)")
     parser.add_argument("--corpus", type=Path, default=None, help="thư mục văn bản (mặc định: theo cấu hình)")
     args = parser.parse_args(argv)
@@ -266,12 +370,17 @@ def validate_cli(argv: Sequence[str] | None = None) -> int:
         args.corpus = get_settings().corpus_dir
     paths = args.files or sorted(QUESTION_DIR.glob("*.jsonl"))
     questions, errors = load_files(paths, args.corpus)
+    copied = [(q.id, run) for q in questions if (run := copied_run(q.question, args.corpus))]
     for error in errors:
         print(error)
-    print(f"{len(questions)} câu hỏi hợp lệ, {len(errors)} lỗi")
-    print("theo loại:", dict(sorted(Counter(q.category for q in questions).items())))
-    print("theo kiểu:", dict(sorted(Counter(q.style for q in questions).items())))
-    return 1 if errors else 0
+    for question_id, run in copied:
+        print(f"{question_id}: câu hỏi chép nguyên {COPY_RUN} từ liền nhau của văn bản: {run!r}")
+    print(f"{len(questions)} câu hỏi hợp lệ, {len(errors) + len(copied)} lỗi")
+    summary = counts(questions)
+    print("theo loại:", summary["by_category"])
+    print("theo kiểu:", summary["by_style"])
+    print(f"cặp hỏi tiếp: {summary['follow_up_pairs']}, có nearby: {summary['with_nearby']}")
+    return 1 if errors or copied else 0
 
 
 if __name__ == "__main__":
