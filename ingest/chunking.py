@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from ingest.models import Block, Chunk, DocumentMeta, Footnote, Sentence
-from ingest.normalize import SUPERSCRIPT_DIGITS, line_spans
-from ingest.structure import PREAMBLE, PlacedBlock, heading_title
+from ingest.normalize import SENTENCE_END, SUPERSCRIPT_DIGITS, line_spans, segments_of
+from ingest.structure import MAX_TITLE, PREAMBLE, PlacedBlock, title_end
+from ingest.verbatim import JOIN
 
 CHUNKER_VERSION = "c1"
-# A sentence ends at . ; ! ? followed by a space and a capital, a bullet or a digit.
 _MARKER_ONLY = re.compile(r"^(?:[-+•–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*|[IVXL]{1,5}|[A-Za-zđ])[.)]$")
-_SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9+\-])")
 
 
 @dataclass
@@ -46,19 +45,30 @@ class _Group:
 
 
 def split_sentences(block: Block, lines: list[str]) -> list[Sentence]:
-    """A block's sentences, each with the source lines it spans."""
+    """A block's sentences, each with the source lines it spans (and its verbatim runs when it skips a
+    removed block: the ``JOIN`` the normaliser put there is no sentence end)."""
     spans = line_spans(block, lines)
-    # a heading that is only a title says nothing; "1. Tổng nhu cầu vốn …: Dự kiến 56.770 …" does
-    bare_heading = block.kind == "heading" and heading_title(block.text) == block.text.strip().rstrip(":").strip()
+    # a heading says nothing; the body after it on the same line ("1. Tổng nhu cầu vốn …: Dự kiến
+    # 56.770 …") does, so it is split off as sentences of its own
+    head = title_end(block.text) if block.kind == "heading" else 0
+    if head == len(block.text) and len(block.text) > MAX_TITLE:
+        head = 0  # "3. Hộ nghèo chủ yếu tập trung …": a numbered paragraph, all body
+    if head < len(block.text) and block.text[head] == ":":
+        head += 1
     sentences: list[Sentence] = []
     start = 0
-    for boundary in [m.start() for m in _SENTENCE_END.finditer(block.text)] + [len(block.text)]:
+    joined_after = {j + len(JOIN) - 1 for j in block.joins}
+    ends = [m.start() for m in SENTENCE_END.finditer(block.text) if m.start() not in joined_after]
+    for boundary in sorted({*ends, *([head] if 0 < head < len(block.text) else []), len(block.text)}):
         text = block.text[start:boundary].strip()
         if _MARKER_ONLY.match(text) and boundary < len(block.text):
             continue  # "1." or "II." opens the sentence, it does not end one
         if text:
             covered = [n for a, b, n in spans if a < boundary and b > start] or [block.line_start]
-            sentences.append(Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=bare_heading))
+            runs = segments_of(block, lines, start, boundary) if any(start < j < boundary for j in block.joins) else []
+            sentences.append(
+                Sentence(text=text, line_start=covered[0], line_end=covered[-1], heading=start < head, segments=runs)
+            )
         start = boundary
     return sentences
 
@@ -109,7 +119,7 @@ class Chunker:
                         ordinal=len(chunks),
                     )
                 )
-        self._attach_footnotes(chunks, footnotes)
+        self._attach_footnotes(chunks, footnotes, lines)
         return chunks
 
     def _groups(self, placed: list[PlacedBlock], lines: list[str]) -> list[_Group]:
@@ -153,7 +163,7 @@ class Chunker:
         return chunk_id
 
     @staticmethod
-    def _attach_footnotes(chunks: list[Chunk], footnotes: list[Block]) -> None:
+    def _attach_footnotes(chunks: list[Chunk], footnotes: list[Block], lines: list[str]) -> None:
         """Each footnote goes to the nearest chunk before it that carries its marker, else to the
         chunk it sits in or after, so that no footnote line is lost."""
         if not chunks:
@@ -172,5 +182,11 @@ class Chunker:
             if target is None:
                 target = before[-1] if before else chunks[0]
             target.footnotes.append(
-                Footnote(marker=marker, text=note.text, line_start=note.line_start, line_end=note.line_end)
+                Footnote(
+                    marker=marker,
+                    text=note.text,
+                    line_start=note.line_start,
+                    line_end=note.line_end,
+                    segments=segments_of(note, lines, 0, len(note.text)) if note.joins else [],
+                )
             )

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ingest.verbatim import JOIN
+
 SECTION_SEPARATOR = " › "
 
 BlockKind = Literal["heading", "paragraph", "bullet", "table_row", "footnote"]
@@ -25,19 +27,34 @@ class SourceText(BaseModel):
     sha256: str = Field(description="hash of the file's bytes; drives incremental ingest")
 
 
-class Footnote(BaseModel):
-    marker: str = Field(description="as printed in the text: ¹, ¹⁴, 13 or (1)")
+class Segment(BaseModel):
+    """A run of a quote that stands verbatim in its lines."""
+
     text: str
     line_start: int
     line_end: int
 
 
-class Sentence(BaseModel):
+class _Quoted(BaseModel):
+    text: str = Field(description=f"the source's words; where a removed block interrupts them, {JOIN!r}")
+    line_start: int
+    line_end: int
+    segments: list[Segment] = Field(
+        default_factory=list, description="the verbatim runs when the text skips a removed block (else empty)"
+    )
+
+    def parts(self) -> list[Segment]:
+        """The verbatim runs of the text, each with its own lines (one run when nothing was skipped)."""
+        return self.segments or [Segment(text=self.text, line_start=self.line_start, line_end=self.line_end)]
+
+
+class Footnote(_Quoted):
+    marker: str = Field(description="as printed in the text: ¹, ¹⁴, 13 or (1)")
+
+
+class Sentence(_Quoted):
     """The unit an answer quotes: a sentence or a short bullet, with the lines it spans."""
 
-    text: str
-    line_start: int
-    line_end: int
     heading: bool = False
 
 
@@ -53,6 +70,9 @@ class Block(BaseModel):
     marker: str | None = Field(None, description="footnote marker, for footnote blocks")
     heading_level: int | None = Field(None, description="markdown heading depth when the source gave one")
     bold: bool = Field(False, description="the whole block was bold in the source (a likely heading)")
+    joins: list[int] = Field(
+        default_factory=list, description=f"offsets in text where {JOIN!r} marks a removed block skipped"
+    )
 
 
 class DocumentMeta(BaseModel):

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ingest.models import Block, BlockKind, SourceText
-from ingest.verbatim import PAGE_NUMBER
+from ingest.models import Block, BlockKind, Segment, SourceText
+from ingest.verbatim import JOIN, PAGE_NUMBER
 
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_FOOTNOTE = re.compile(rf"^\s*([{SUPERSCRIPT_DIGITS}]+)\s*\S")
@@ -29,15 +29,20 @@ _STRUCTURAL = re.compile(
         \\?\*\s |
         \#{1,6}\s |                                     # markdown heading
         (?:[IVXL]+|[A-Z]|\d+(?:\.\d+)*)\s*[.)]\s |       # I.  A.  1.  2.1.  1)
-        [a-zđ]\)\s |                                    # a)
-        (?:Tiểu\s+)?[Dd]ự\s+án\s+\d |                   # Dự án 3 / Tiểu dự án 1
+        [a-zđ][.)]\s |                                 # a)  a.
+        (?:\(\d{1,2}\)\s*)?(?:Tiểu\s+)?[Dd]ự\s+án\s+\d |   # Dự án 3 / (1) Tiểu dự án 1
         (?:Điều|Chương|Mục|Phần)\s+[\dIVXLC]+ |
         (?:Phụ\s+lục|PHỤ\s+LỤC)\b |
         \*\*
     )""",
     re.VERBOSE,
 )
+_PROJECT_HEADING = re.compile(
+    r"^(?:[\dIVXL]+(?:\.\d+)*[.)]|[a-zđ][.)]|\(\d{1,2}\)|\*)?\s*(?:Tiểu\s+)?[Dd]ự\s+án\s+\d+\s*[.:,]"
+)
 _TERMINAL = re.compile(r"[.;:!?…](?:[\"”’)*\s]|[" + SUPERSCRIPT_DIGITS + r"])*$")
+# a sentence closed for good (";" and ":" leave a list open)
+_CLOSED = re.compile(r"[.!?…](?:[\"”’)*\s]|[" + SUPERSCRIPT_DIGITS + r"])*$")
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s+")
 _BOLD_LINE = re.compile(r"^\s*(?:#{1,6}\s+)?\*\*.+\*\*\s*$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -52,23 +57,67 @@ def clean_markdown(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def join_cleaned(raw_lines: list[str]) -> str:
-    """Block text: each line cleaned, joined by one space (``line_spans`` relies on this)."""
-    return " ".join(c for c in map(clean_markdown, raw_lines) if c)
+# A sentence ends at . ; ! ? … followed by a space and a capital, a bullet or a digit.
+SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9+\-])")
+
+
+def _segment_join(previous: str, following: str) -> bool:
+    """Whether the gap between two verbatim runs falls inside a sentence (and so needs a visible mark)."""
+    return SENTENCE_END.match(f"{previous} {following}", len(previous)) is None
+
+
+def assemble(numbers: list[int], raw_lines: list[str], lines: list[str], note: bool = False) -> tuple[str, list[int]]:
+    """Block text and its joins: each line cleaned and joined by one space, except where a removed line
+    (footnote body, page number) sits between two of them inside a sentence: there ``JOIN`` stands, so
+    a quote never passes off two separated runs as one (``line_spans`` relies on this). A note carried
+    over a page is always marked where the body's text stood between its runs."""
+    text, joins, previous = "", [], 0
+    for number, raw in zip(numbers, raw_lines, strict=True):
+        cleaned = clean_markdown(raw)
+        if not cleaned:
+            continue
+        if text:
+            removed = any(lines[n - 1].strip() for n in range(previous + 1, number))
+            if removed and (note or _segment_join(text, cleaned)):
+                joins.append(len(text))
+                text += JOIN
+            else:
+                text += " "
+        text += cleaned
+        previous = number
+    return text, joins
 
 
 def line_spans(block: Block, lines: list[str]) -> list[tuple[int, int, int]]:
     """(start, end, line number) of each source line's share of ``block.text``."""
-    spans, offset = [], 0
+    spans: list[tuple[int, int, int]] = []
+    offset = 0
+    joins = set(block.joins)
     for number in block.source_lines:
         raw = lines[number - 1]
         if block.kind == "footnote" and number == block.line_start and block.marker:
             raw = raw.split(block.marker, 1)[1]
         cleaned = clean_markdown(raw)
         if cleaned:
+            if spans:
+                offset += len(JOIN) if offset in joins else 1
             spans.append((offset, offset + len(cleaned), number))
-            offset += len(cleaned) + 1
+            offset += len(cleaned)
     return spans
+
+
+def segments_of(block: Block, lines: list[str], start: int, end: int) -> list[Segment]:
+    """The verbatim runs of ``block.text[start:end]`` between its joins, each with its lines."""
+    spans = line_spans(block, lines)
+    cuts = [start, *(j for j in block.joins if start < j < end), end]
+    runs = []
+    for a, b in pairwise(cuts):
+        a = a + len(JOIN) if a != start else a
+        text = block.text[a:b].strip()
+        covered = [n for x, y, n in spans if x < b and y > a]
+        if text and covered:
+            runs.append(Segment(text=text, line_start=covered[0], line_end=covered[-1]))
+    return runs
 
 
 def _starts_lowercase(text: str) -> bool:
@@ -99,6 +148,17 @@ def _is_hard_wrapped(lines: list[str]) -> bool:
     return continued / len(text_lines) > 0.2
 
 
+def _next_text_lines(lines: list[str]) -> list[int | None]:
+    """For each line, the number of the next line that has text (None at the end)."""
+    following: list[int | None] = [None] * len(lines)
+    upcoming: int | None = None
+    for index in range(len(lines) - 1, -1, -1):
+        following[index] = upcoming
+        if lines[index].strip():
+            upcoming = index + 1
+    return following
+
+
 def _wrap_width(lines: list[str]) -> int:
     lengths = sorted(len(ln.rstrip()) for ln in lines if ln.strip())
     return lengths[int(len(lengths) * 0.9)] if lengths else 0
@@ -113,6 +173,7 @@ class Normalizer:
         full_line = int(_wrap_width(lines) * 0.8)
         units: list[_Unit] = []
         last_text: _Unit | None = None  # the unit a continuation line would extend
+        following = _next_text_lines(lines)
         in_footnotes = False  # inside a PDF footnote area (after its rule line)
         previous_blank = True
 
@@ -133,6 +194,12 @@ class Normalizer:
                 previous_blank = False
                 continue
             structural = bool(_STRUCTURAL.match(raw))
+            note = next((u for u in reversed(units) if u.kind == "footnote"), None)
+            if not structural and self._continues_note(note, last_text, raw, following[number - 1], lines):
+                assert note is not None
+                note.add(number, raw)  # the tail of a note carried over from the page before
+                previous_blank = False
+                continue
             if in_footnotes:
                 plain = _PLAIN_FOOTNOTE.match(raw)
                 if plain:
@@ -161,15 +228,33 @@ class Normalizer:
                 units.append(last_text)
             previous_blank = False
 
-        return [self._to_block(unit) for unit in units]
+        return [self._to_block(unit, lines) for unit in units]
+
+    @staticmethod
+    def _continues_note(
+        note: _Unit | None, body: _Unit | None, raw: str, following: int | None, lines: list[str]
+    ) -> bool:
+        """A page broke mid-sentence and its footnote area opens with the tail of a note begun on the
+        page before ("…năm 2022;" ⏎ … ⏎ "Quyết định số 68/QĐ-UBND …" ⏎ "¹³ …"). Decided by the open
+        sentences: the body's sentence is left open, the note's too, the line is no lower-case
+        continuation of the body and the next text line is a note. The body's sentence then goes on
+        after the notes; body text is never attached to a note."""
+        if note is None or body is None or following is None or _starts_lowercase(raw):
+            return False
+        if not _SUPERSCRIPT_FOOTNOTE.match(lines[following - 1]):
+            return False
+        return not _TERMINAL.search(body.texts[-1].rstrip()) and not _CLOSED.search(note.texts[-1].rstrip())
 
     @staticmethod
     def _continues(
         unit: _Unit, raw: str, previous_blank: bool, hard_wrapped: bool, full_line: int, units: list[_Unit]
     ) -> bool:
+        lowercase = _starts_lowercase(raw)
+        if not lowercase and _PROJECT_HEADING.match(clean_markdown(unit.texts[0])):
+            return False  # "5. Dự án 5. Hỗ trợ nhà ở …" ⏎ "Hiện nay, …": a project's name wraps in lower case only
         if units[-1] is unit and not previous_blank:
             return not unit.bold  # a markdown line break inside a paragraph
-        if _starts_lowercase(raw):
+        if lowercase:
             return True  # a sentence cut by a page break, a footnote area or a hard wrap
         last_line = unit.texts[-1].rstrip()
         if raw.isupper() and last_line.isupper() and not _TERMINAL.search(last_line):
@@ -182,10 +267,12 @@ class Normalizer:
         return len(last_line) >= full_line and not _TERMINAL.search(last_line)
 
     @staticmethod
-    def _to_block(unit: _Unit) -> Block:
+    def _to_block(unit: _Unit, lines: list[str]) -> Block:
+        text, joins = assemble(unit.lines, unit.texts, lines, note=unit.kind == "footnote")
         return Block(
             kind=unit.kind,
-            text=join_cleaned(unit.texts),
+            text=text,
+            joins=joins,
             line_start=unit.lines[0],
             line_end=unit.lines[-1],
             source_lines=unit.lines,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.models import Block
+from ingest.verbatim import JOIN
 
 PREAMBLE = "Phần mở đầu"
 
@@ -24,8 +25,8 @@ _PLAN_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
     ("num3", re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S")),
     ("num2", re.compile(r"^\d{1,2}\.\d{1,2}\.?\s+\S")),
     ("num", re.compile(r"^\d{1,2}\s*[.)]\s+\S")),
-    ("letter", re.compile(r"^[a-zđ]\)\s+\S")),
-    ("subproject", re.compile(r"^(?:\*\s*)?Tiểu\s+dự\s+án\s+\d+", re.IGNORECASE)),
+    ("letter", re.compile(r"^[a-zđ][.)]\s+\S")),
+    ("subproject", re.compile(r"^(?:\*\s*|\(\d{1,2}\)\s*)?Tiểu\s+dự\s+án\s+\d+", re.IGNORECASE)),
     ("project", re.compile(r"^Dự\s+án\s+\d+")),
 ]
 _LEGAL_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
@@ -50,7 +51,7 @@ _FIELDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Fields open on a first-level bullet ("- Đối tượng:") or a bold line; "+" sub-bullets never do.
 _FIELD_LABEL = re.compile(r"^[-–]?\s*(?P<label>[^:]{2,60}?)\s*(?::|$)")
-_MAX_TITLE = 90
+MAX_TITLE = 90
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,33 @@ class PlacedBlock:
 
 
 _PROJECT_LABEL = re.compile(r"(?:Tiểu\s+)?[Dd]ự\s+án\s+\d+\s*$")
+_PROJECT = re.compile(r"(?:Tiểu\s+)?[Dd]ự\s+án\s+\d")
+# "1. 1. Đối với Chính phủ": the number typed twice
+_DOUBLED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.)\s+\1\s+")
+
+
+def title_end(text: str) -> int:
+    """Where the heading of a block ends when body text follows on the same line: a numbered paragraph
+    "2. Phạm vi thực hiện: Kế hoạch … huyện." is headed by its label, a project "6. Dự án 6: Truyền
+    thông …: Tổng nguồn vốn …" by its number and name. ``len(text)`` when the block is all heading."""
+    label, colon, rest = text.partition(":")
+    if colon and _PROJECT_LABEL.search(label):  # the name follows the first colon
+        name, colon, rest = rest.partition(":")
+        label = f"{label}:{name}"
+    if colon and (rest.rstrip().endswith(".") or len(text.strip()) > MAX_TITLE) and rest.strip():
+        return len(label)
+    return len(text)
 
 
 def heading_title(text: str) -> str:
     """A heading as it stands in a section path: a numbered paragraph gives only its label
-    ("2. Phạm vi thực hiện: Kế hoạch … huyện." → "2. Phạm vi thực hiện"), a project its name."""
-    text = text.strip().rstrip(":").strip()
-    label, colon, rest = text.partition(":")
-    if colon and not _PROJECT_LABEL.search(label) and (rest.rstrip().endswith(".") or len(text) > _MAX_TITLE):
-        text = label.strip()
-    if len(text) <= _MAX_TITLE:
+    ("2. Phạm vi thực hiện: Kế hoạch … huyện." → "2. Phạm vi thực hiện"), a project its name; the
+    number once, no list bullet, no closing stop."""
+    text = text[: title_end(text)].replace(JOIN, " ")
+    text = _DOUBLED_NUMBER.sub(r"\1 ", text.strip().lstrip("*").strip()).rstrip(":. ").strip()
+    if len(text) <= MAX_TITLE:
         return text
-    return text[: text.rfind(" ", 0, _MAX_TITLE - 10)] + " …"
+    return text[: text.rfind(" ", 0, MAX_TITLE - 10)] + " …"
 
 
 def _without_marker(text: str) -> str:
@@ -118,7 +134,8 @@ class StructureParser:
                 previous = block
                 continue
             style = self._heading_style(block, styles)
-            if style in ("num", "letter") and field_of(block):
+            in_project = any(_PROJECT.search(title) for _, title in stack)
+            if style in ("num", "letter") and in_project and field_of(block):
                 style = None  # "b) Đối tượng" is a field of the project above, not a new section
             if style is not None:
                 block = block.model_copy(update={"kind": "heading"})

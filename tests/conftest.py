@@ -31,7 +31,7 @@ class Parsed:
     chunks: list[Chunk]
 
     def footnote_lines(self) -> set[int]:
-        return {n for b in self.blocks if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)}
+        return {n for b in self.blocks if b.kind == "footnote" for n in b.source_lines}
 
 
 def parse_text_file(path: Path, chunking: ChunkSettings | None = None) -> Parsed:
