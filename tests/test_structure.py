@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.outline import outline
 from assistant.settings import ChunkSettings
 from ingest.verbatim import JOIN, PAGE_NUMBER, is_verbatim, normalize_for_match, source_view
 from tests.conftest import ALQAC_DIR, Parsed, parse_text_file
@@ -157,3 +158,41 @@ def test_a_body_sentence_left_open_goes_on_after_the_footnotes_004(corpus: dict[
     note = next(n for c in doc.chunks for n in c.footnotes if n.marker == "¹²")
     assert [(p.line_start, p.line_end) for p in note.parts()] == [(55, 55), (77, 77)]
     assert note.parts()[1].text.startswith("Quyết định số 68/QĐ-UBND ngày 22/4/2024")
+
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def outline_text(parsed: Parsed) -> str:
+    """The outline as `docs show` prints it: one node a line, indented by depth, with its lines."""
+    return "".join(f"{'  ' * (e.depth - 1)}{e.title}  [{e.line_start}–{e.line_end}]\n" for e in outline(parsed.chunks))
+
+
+@pytest.mark.parametrize("key", ["000", "001", "002", "003", "004"])
+def test_outline_matches_the_one_read_off_the_document(corpus: dict[str, Parsed], key: str) -> None:
+    """tests/snapshots/outline_<doc>.txt: each document's headings, Dự án / Tiểu dự án and fields, checked
+    by hand against the text (numbering once, no body text in titles, sub-projects under their project)."""
+    expected = (SNAPSHOTS / f"outline_{key}.txt").read_text(encoding="utf-8")
+    assert outline_text(corpus[key]) == expected
+
+
+def test_inline_subprojects_are_nodes_under_their_project_003(corpus: dict[str, Parsed]) -> None:
+    """ "(1) Tiểu dự án 1: …" lines under Dự án 3, 4, 6 and 7: Dự án 4's Kinh phí no longer spans 526–664."""
+    entries = outline(corpus["003"].chunks)
+    for project, count in (("c) Dự án 3", 2), ("d) Dự án 4", 3), ("g) Dự án 6", 2), ("h) Dự án 7", 2)):
+        children = [e for e in entries if e.depth == 5 and e.path[3].startswith(project)]
+        assert [e.title[:16] for e in children] == [f"({n}) Tiểu dự án {n}" for n in range(1, count + 1)]
+    kinh_phi = [e for e in entries if e.depth > 3 and e.path[3].startswith("d) Dự án 4") and e.title == "Kinh phí"]
+    assert [(e.line_start, e.line_end) for e in kinh_phi] == [(526, 528), (601, 603), (662, 664)]
+
+
+def test_no_doubled_numbering_nor_body_text_in_titles_004(corpus: dict[str, Parsed]) -> None:
+    titles = [e.title for e in outline(corpus["004"].chunks)]
+    assert "1. Đối với Chính phủ, Thủ tướng Chính phủ (cơ chế quản lý, tổ chức thực hiện …" in titles
+    assert not any(re.match(r"^(\d+\.)\s+\1", t) for t in titles)
+    assert "6. Dự án 6: Truyền thông và giảm nghèo về thông tin" in titles  # ": Tổng nguồn vốn …" is body
+    # the body after a heading on its own line is a sentence of its own, citable, not part of the heading
+    chunk = next(c for c in corpus["004"].chunks if c.line_start <= 169 <= c.line_end)
+    head, body = chunk.sentences[0], chunk.sentences[1]
+    assert head.heading and head.text == "6. Dự án 6: Truyền thông và giảm nghèo về thông tin:"
+    assert not body.heading and body.text.startswith("Tổng nguồn vốn Trung ương")
