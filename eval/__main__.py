@@ -1,36 +1,39 @@
-"""``python -m eval run | compare | calibrate | alqac``."""
+"""``python -m eval run | split | validate | compare | calibrate | alqac``."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 
 from assistant.settings import get_settings
-from eval.dataset import QUESTION_DIR, Question, load_questions
+from eval.dataset import QUESTION_DIR, Question, load_files
 
 app = typer.Typer(help="Đánh giá Trợ lý GNBV trên bộ câu hỏi.")
 console = Console()
 RUNS = Path(__file__).with_name("runs")
 
 
+SplitChoice = Literal["all", "dev", "test", "smoke"]
+
+
 def _questions(files: list[Path] | None) -> tuple[list[Question], list[Path]]:
     paths = files or sorted(QUESTION_DIR.glob("*.jsonl"))
-    questions: list[Question] = []
-    for path in paths:
-        loaded, errors = load_questions(path, get_settings().corpus_dir)
-        for error in errors:
-            console.print(f"[yellow]bỏ qua {error}[/yellow]")
-        questions.extend(loaded)
+    questions, errors = load_files(paths, get_settings().corpus_dir)
+    for error in errors:
+        console.print(f"[yellow]bỏ qua {error}[/yellow]")
     return questions, paths
 
 
 @app.command()
 def run(
     questions: Annotated[list[Path] | None, typer.Option("--questions", help="JSONL, CSV hoặc XLSX")] = None,
+    split: Annotated[
+        SplitChoice, typer.Option(help="bộ dựng sẵn: dev, test, smoke (structured.jsonl) hoặc all")
+    ] = "all",
     url: Annotated[str | None, typer.Option(help="đánh giá máy chủ đang chạy thay vì trong tiến trình")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
     out: Annotated[Path | None, typer.Option(help="thư mục kết quả")] = None,
@@ -39,18 +42,46 @@ def run(
         bool, typer.Option("--save-baseline", help="ghi số đo của hệ thống vào eval/baseline.json (cổng hồi quy)")
     ] = False,
 ) -> None:
-    """Chạy bộ câu hỏi, so với ba hệ thống cơ sở, ghi báo cáo."""
+    """Chạy bộ câu hỏi, so với ba hệ thống cơ sở, ghi báo cáo; so từng câu với lần chạy trước."""
     from eval.harness import run as run_eval
     from eval.report import BASELINE_FILE, markdown, save, write_baseline
+    from eval.split import select
+    from eval.store import EvalStore, changes_report, record
 
-    loaded, files = _questions(questions)
-    result = run_eval(get_settings().with_data_dir(data_dir), loaded, files, url, baselines)
+    settings = get_settings().with_data_dir(data_dir)
+    labels: dict[str, str] = {}
+    if questions:
+        loaded, files = _questions(questions)
+        set_name, split = ", ".join(p.name for p in files), "all"
+    else:
+        loaded, labels, files = select(split, settings.corpus_dir)
+        set_name = f"built-in:{split}"
+        unsplit = sorted(i for i, label in labels.items() if label == "unsplit")
+        if unsplit:
+            console.print(f"[yellow]{len(unsplit)} câu chưa có trong eval/splits (chạy python -m eval split)[/yellow]")
+    result = run_eval(settings, loaded, files, url, baselines, labels, split)
     folder = save(result, out or RUNS / time.strftime("%Y%m%d-%H%M%S"))
     console.print(markdown(result))
     console.print(f"Đã ghi {folder}")
+    store = EvalStore(settings.data_dir / "eval.sqlite")
+    console.print(changes_report(store, record(store, result, set_name)))
     if save_baseline:
         write_baseline(result, files, BASELINE_FILE)
         console.print(f"Đã ghi {BASELINE_FILE}")
+
+
+@app.command("split")
+def split_command() -> None:
+    """Ghi eval/splits/{dev,test}.txt: chia cố định các câu viết tay theo mã băm của mã câu hỏi (≈ 2:1)."""
+    from collections import Counter
+
+    from eval.split import SPLIT_DIR, hand_written_files, write
+
+    loaded, _ = _questions(hand_written_files())
+    sides = write(loaded, SPLIT_DIR)
+    category = {q.id: q.category for q in loaded}
+    for name, ids in sides.items():
+        console.print(f"{name}: {len(ids)} câu", dict(sorted(Counter(category[i] for i in ids).items())))
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

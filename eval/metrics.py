@@ -1,7 +1,14 @@
-"""Per-question scores and their aggregates (overall, per category, per style)."""
+"""Per-question scores, their automatic verdicts, and aggregates (overall, per split, category, style).
+
+The verdicts of one answer: the gold evidence among the first 5 passages; every key fact in the answer,
+and within its first 400 characters (what an officer reads before giving up); the refusal right or
+wrong; every cited quote verbatim in its source; every number of an answer line found in the quotes
+that line cites.
+"""
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -17,6 +24,9 @@ from ingest.normalize import Normalizer
 from ingest.verbatim import is_verbatim, normalize_for_match
 
 KS = (1, 3, 5, 10)
+EARLY_CHARS = 400
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass
@@ -33,6 +43,29 @@ class Score:
     cited: int = 0
     cited_on_evidence: int = 0
     grounded: int = 0
+    split: str = ""
+    follow_up: bool = False
+    key_facts_early: bool | None = None  # all key facts within the first EARLY_CHARS characters
+    unverified_numbers: list[str] | None = None  # numbers of answer lines missing from the quotes they cite
+
+    def verdicts(self) -> dict[str, bool | None]:
+        """Pass or fail per check; None where the check does not apply to this question or answer."""
+        answered = self.refused is not None
+        return {
+            "hit@5": (self.rank is not None and self.rank <= 5) if self.answerable else None,
+            "key_facts": self.key_facts,
+            "key_facts_400": self.key_facts_early,
+            "refusal": (self.refused != self.answerable) if answered else None,
+            "grounded": (self.grounded == self.cited) if self.cited else None,
+            "numbers": (not self.unverified_numbers) if self.unverified_numbers is not None else None,
+        }
+
+    @property
+    def correct(self) -> bool | None:
+        """The one automatic verdict: key facts stated, or a refusal where the documents have no answer."""
+        if self.refused is None:
+            return None
+        return bool(self.key_facts) if self.answerable else self.refused
 
 
 Span = tuple[str, int, int]
@@ -66,17 +99,43 @@ def footnote_lines(path: Path) -> frozenset[int]:
     )
 
 
-def score(question: Question, result: SystemAnswer, corpus_dir: Path) -> Score:
+def _digits(number: str) -> str:
+    return re.sub(r"[.,]", "", number)
+
+
+def unverified_numbers(answer: str, citations: list[CitationRef]) -> list[str]:
+    """Numbers (two digits or more) of each answer line with [n] markers that none of its cited quotes holds."""
+    quotes = {c.n: _digits(normalize_for_match(c.quote)) for c in citations}
+    missing = []
+    for line in answer.splitlines():
+        cited = [quotes.get(int(n), "") for n in _MARKER.findall(line)]
+        if not cited:
+            continue  # headings and the intro cite nothing: nothing to check them against
+        text = " ".join(cited)
+        for number in _NUMBER.findall(_MARKER.sub("", line)):
+            digits = _digits(number)
+            if len(digits) > 1 and not re.search(rf"(?<!\d){digits}(?!\d)", text):
+                missing.append(number)
+    return missing
+
+
+def score(question: Question, result: SystemAnswer, corpus_dir: Path, split: str = "") -> Score:
     spans = gold_spans(question, corpus_dir)
     rank = next((i for i, p in enumerate(result.passages, start=1) if any(holds(p, s, q) for s, q in spans)), None)
     top5 = " ".join(p.text for p in result.passages[:5])
     facts = all(has_fact(top5, f) for f in question.must_include) if question.answerable else None
     s = Score(question.id, question.category, question.style, question.answerable, rank, facts, result.latency_ms)
+    s.split, s.follow_up = split, question.follow_up
     if result.answer is None:
         return s
     s.refused = result.refused
     if question.answerable:
-        s.key_facts = not result.refused and all(has_fact(result.answer, f) for f in question.must_include)
+        answered = not result.refused
+        s.key_facts = answered and all(has_fact(result.answer, f) for f in question.must_include)
+        early = result.answer[:EARLY_CHARS]
+        s.key_facts_early = answered and all(has_fact(early, f) for f in question.must_include)
+    if not result.refused:
+        s.unverified_numbers = unverified_numbers(result.answer, result.citations)
     for citation in result.citations:
         path = corpus_dir / citation.source
         lines = list(document_lines(path))
@@ -105,6 +164,10 @@ def aggregate(scores: list[Score]) -> dict[str, float | None]:
     answered = [s for s in scores if s.refused is not None]
     if answered:
         out["key_fact_accuracy"] = _mean([float(bool(s.key_facts)) for s in answered if s.answerable])
+        out["key_facts_in_400"] = _mean([float(bool(s.key_facts_early)) for s in answered if s.answerable])
+        out["accuracy"] = _mean([float(bool(s.correct)) for s in answered])
+        checked = [s for s in answered if s.unverified_numbers is not None]
+        out["numbers_verified"] = _mean([float(not s.unverified_numbers) for s in checked])
         cited = sum(s.cited for s in answered if s.answerable)
         out["citation_precision"] = (
             round(sum(s.cited_on_evidence for s in answered if s.answerable) / cited, 4) if cited else None

@@ -18,7 +18,10 @@ GATED = ("hit@5", "key_fact_accuracy", "grounding")
 
 SUMMARY = ["hit@1", "hit@3", "hit@5", "hit@10", "mrr", "facts_in_top5", "latency_p50_ms"]
 OURS_ONLY = [
+    "accuracy",
     "key_fact_accuracy",
+    "key_facts_in_400",
+    "numbers_verified",
     "citation_precision",
     "grounding",
     "refusal_precision",
@@ -79,7 +82,43 @@ def markdown(result: RunResult) -> str:
                 rows.append(row)
             header = [title, "n", *[f"hit@5 {s}" for s in systems], "key facts (ours)", "refusal recall (ours)"]
             parts += ["", f"## By {title}", "", _table(header, rows)]
+        parts += _split_tables(ours)
     return "\n".join(parts) + "\n"
+
+
+SPLIT_COLUMNS = [
+    "hit@5",
+    "accuracy",
+    "key_fact_accuracy",
+    "key_facts_in_400",
+    "refusal_recall",
+    "false_refusal_rate",
+    "grounding",
+    "numbers_verified",
+]
+
+
+def _split_tables(ours: dict[str, Any]) -> list[str]:
+    """Ours per split (dev, test, the smoke set) and, within each, per category: tune on dev, report all."""
+    splits = ours.get("by_split", {})
+    if not splits:
+        return []
+    header = ["split", "n", *SPLIT_COLUMNS]
+    parts = [
+        "",
+        "## Ours by split",
+        "",
+        _table(header, [[n, _figure("n", g["n"]), *(g.get(m) for m in SPLIT_COLUMNS)] for n, g in splits.items()]),
+    ]
+    for name, categories in ours.get("by_split_category", {}).items():
+        rows = [[c, _figure("n", g["n"]), *(g.get(m) for m in SPLIT_COLUMNS)] for c, g in categories.items()]
+        parts += [
+            "",
+            f"## Ours on {name or 'unlabelled'}, by category",
+            "",
+            _table(["category", "n", *SPLIT_COLUMNS], rows),
+        ]
+    return parts
 
 
 def _grouped_bars(path: Path, title: str, labels: list[str], series: dict[str, list[float]]) -> Path:

@@ -1,7 +1,9 @@
 """The systems an evaluation run compares: ours (in process or over HTTP) and three baselines.
 
 Every system answers a question with ranked passages (file name, line range, text); ours also with an
-answer, its citations and whether it refused. The baselines are what a team would build instead:
+answer, its citations and whether it refused. A follow-up (the second turn of a conversation) goes to
+ours through the chat path, both turns in one conversation; the baselines have no conversation and
+search the second turn alone. The baselines are what a team would build instead:
 BM25 alone and dense alone over our chunks, and the naive LangChain pipeline (character splitter
 1000/200, the same embeddings, Chroma).
 """
@@ -19,6 +21,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaClientSettings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.conversation import ConversationStore
 from assistant.service import AssistantService
 from ingest.loaders import iter_document_files, load
 
@@ -37,6 +40,7 @@ class CitationRef:
     quote: str
     line_start: int
     line_end: int
+    n: int = 0  # the [n] marker in the answer text
 
 
 @dataclass
@@ -47,12 +51,27 @@ class SystemAnswer:
     refused: bool | None = None
     citations: list[CitationRef] = field(default_factory=list)
     evidence_score: float | None = None
+    effective_question: str | None = None  # what the chat searched for a follow-up
 
 
 class System(Protocol):
     name: str
 
-    def answer(self, question: str, top_k: int) -> SystemAnswer: ...
+    def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer: ...
+
+
+def from_body(body: dict[str, Any], latency_ms: float) -> SystemAnswer:
+    """An /api/ask or /api/chat response body (JSON, or the response model dumped) as a system answer."""
+    return SystemAnswer(
+        passages=[PassageRef(p["source"], p["line_start"], p["line_end"], p["text"]) for p in body["passages"]],
+        latency_ms=latency_ms,
+        answer=body["answer"],
+        refused=body["refused"],
+        citations=[
+            CitationRef(c["source"], c["quote"], c["line_start"], c["line_end"], c["n"]) for c in body["citations"]
+        ],
+        effective_question=body.get("effective_question"),
+    )
 
 
 class Ours:
@@ -61,7 +80,9 @@ class Ours:
     def __init__(self, service: AssistantService) -> None:
         self.service = service
 
-    def answer(self, question: str, top_k: int) -> SystemAnswer:
+    def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer:
+        if previous is not None:
+            return self._chat(previous, question, top_k)
         started = time.perf_counter()
         outcome = self.service.ask(question, top_k)
         latency = (time.perf_counter() - started) * 1000
@@ -75,9 +96,21 @@ class Ours:
             latency_ms=latency,
             answer=outcome.answer.answer,
             refused=outcome.answer.refused,
-            citations=[CitationRef(c.source, c.quote, c.line_start, c.line_end) for c in outcome.answer.citations],
+            citations=[CitationRef(c.source, c.quote, c.line_start, c.line_end, c.n) for c in outcome.answer.citations],
             evidence_score=score,
         )
+
+    def _chat(self, first: str, second: str, top_k: int) -> SystemAnswer:
+        """The served chat turn itself, twice in one fresh conversation; the second turn is timed and scored."""
+        from assistant.api.routes import _chat_turn
+        from assistant.api.schemas import ChatRequest
+
+        conversations = ConversationStore()
+        opened = _chat_turn(ChatRequest(question=first, top_k=top_k), self.service, conversations)
+        started = time.perf_counter()
+        request = ChatRequest(question=second, top_k=top_k, conversation_id=opened.conversation_id)
+        response = _chat_turn(request, self.service, conversations)
+        return from_body(response.model_dump(), (time.perf_counter() - started) * 1000)
 
 
 class OursOverHttp:
@@ -86,18 +119,20 @@ class OursOverHttp:
     def __init__(self, url: str) -> None:
         self.client = httpx.Client(base_url=url, timeout=120)
 
-    def answer(self, question: str, top_k: int) -> SystemAnswer:
+    def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer:
+        conversation_id = None
+        if previous is not None:
+            opened = self.client.post("/api/chat", json={"question": previous, "top_k": top_k})
+            opened.raise_for_status()
+            conversation_id = opened.json()["conversation_id"]
         started = time.perf_counter()
-        response = self.client.post("/api/ask", json={"question": question, "top_k": top_k})
+        if conversation_id is None:
+            response = self.client.post("/api/ask", json={"question": question, "top_k": top_k})
+        else:
+            turn = {"question": question, "top_k": top_k, "conversation_id": conversation_id}
+            response = self.client.post("/api/chat", json=turn)
         response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return SystemAnswer(
-            passages=[PassageRef(p["source"], p["line_start"], p["line_end"], p["text"]) for p in body["passages"]],
-            latency_ms=(time.perf_counter() - started) * 1000,
-            answer=body["answer"],
-            refused=body["refused"],
-            citations=[CitationRef(c["source"], c["quote"], c["line_start"], c["line_end"]) for c in body["citations"]],
-        )
+        return from_body(response.json(), (time.perf_counter() - started) * 1000)
 
 
 class LexicalOnly:
@@ -106,7 +141,7 @@ class LexicalOnly:
     def __init__(self, service: AssistantService) -> None:
         self.service = service
 
-    def answer(self, question: str, top_k: int) -> SystemAnswer:
+    def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer:
         started = time.perf_counter()
         hits = self.service.store.lexical().search(question, top_k)
         chunks = self.service.store.catalog.chunks_by_id([i for i, _ in hits])
@@ -123,7 +158,7 @@ class DenseOnly:
     def __init__(self, service: AssistantService) -> None:
         self.service = service
 
-    def answer(self, question: str, top_k: int) -> SystemAnswer:
+    def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer:
         started = time.perf_counter()
         store = self.service.store
         hits = store.dense_search(store.embeddings.embed_query(question), top_k)
@@ -163,7 +198,7 @@ class NaiveLangChain:
             ids=[str(i) for i in range(len(self.records))], embeddings=np.asarray(vectors, dtype=np.float32)
         )
 
-    def answer(self, question: str, top_k: int) -> SystemAnswer:
+    def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer:
         started = time.perf_counter()
         raw = self.collection.query(
             query_embeddings=np.asarray([self.embeddings.embed_query(question)], dtype=np.float32),

@@ -11,7 +11,7 @@ from assistant.service import AssistantService
 from eval.dataset import QUESTION_DIR, Evidence, Question, load_question_dir, load_questions
 from eval.gold import has_fact
 from eval.harness import sha256
-from eval.metrics import GateCase, aggregate, best_threshold, refusal_sweep, score
+from eval.metrics import GateCase, aggregate, best_threshold, refusal_sweep, score, unverified_numbers
 from eval.report import BASELINE_FILE, GATED
 from eval.systems import CitationRef, Ours, PassageRef, SystemAnswer
 from tests.conftest import CORPUS_DIR
@@ -151,3 +151,87 @@ def test_regression_gate(service: AssistantService) -> None:
     overall = aggregate([score(q, system.answer(q.question, 10), CORPUS_DIR) for q in questions])
     for metric in GATED:
         assert overall[metric] is not None and overall[metric] >= BASELINE[metric] - 0.02, (metric, overall[metric])
+
+
+@pytest.mark.unit
+def test_split_files_are_up_to_date_and_keep_pairs_together() -> None:
+    from eval.dataset import load_files
+    from eval.split import SPLIT_DIR, assign, hand_written_files, read
+
+    questions, _ = load_files(hand_written_files(), CORPUS_DIR)
+    sides = assign(questions)
+    committed, wanted = read(SPLIT_DIR), {i: name for name, ids in sides.items() for i in ids}
+    stale = sorted(set(committed.items()) ^ set(wanted.items()))
+    assert not stale, f"{len(stale)} ids differ from eval/splits: run python -m eval split ({stale[:5]}…)"
+    assert all(committed[q.id] == committed[q.previous] for q in questions if q.previous)
+    assert 0.25 <= len(sides["test"]) / len(questions) <= 0.42  # about one in three
+
+
+@pytest.mark.unit
+def test_verdicts_of_one_answer() -> None:
+    late = "x" * 400 + " Dự kiến 56.770 triệu đồng [1]"
+    cited = [CitationRef(SOURCE, QUOTE, 107, 109, 1)]
+    early = score(_question(), SystemAnswer([], 1.0, "Dự kiến 56.770 triệu đồng [1]", False, cited), CORPUS_DIR)
+    assert early.verdicts() == {
+        "hit@5": False,
+        "key_facts": True,
+        "key_facts_400": True,
+        "refusal": True,
+        "grounded": True,
+        "numbers": True,
+    }
+    assert early.correct
+    s = score(_question(), SystemAnswer([], 1.0, late, False, cited), CORPUS_DIR)
+    assert s.key_facts and not s.key_facts_early
+    refused = score(_question("unanswerable"), SystemAnswer([], 1.0, "Không tìm thấy", True), CORPUS_DIR)
+    assert refused.correct and refused.verdicts()["refusal"] and refused.verdicts()["key_facts"] is None
+
+
+@pytest.mark.unit
+def test_numbers_must_be_in_the_quotes_their_line_cites() -> None:
+    cited = [CitationRef(SOURCE, QUOTE, 107, 109, 1), CitationRef(SOURCE, "giảm 2% hộ nghèo", 1, 1, 2)]
+    answer = "Theo Kế hoạch 123/KH-UBND:\n- Tổng 56770 triệu đồng, vốn 39.120 [1]\n- Giảm 2%, còn 12 hộ [2]"
+    assert unverified_numbers(answer, cited) == ["12"]  # the heading cites nothing; "2" is one digit
+    assert unverified_numbers("- 39.120 triệu [2]", cited) == ["39.120"]  # true, but not what [2] says
+    assert unverified_numbers("- 120 triệu [1]", cited) == ["120"]  # a number inside another is not it
+
+
+@pytest.mark.unit
+def test_store_keeps_runs_judgements_and_compares(tmp_path: Path) -> None:
+    from eval.harness import Graded
+    from eval.store import EvalStore, Judgement, compare, human_accuracy
+
+    store = EvalStore(tmp_path / "eval.sqlite")
+    budget, unanswerable = _question(), _question("unanswerable").model_copy(update={"id": "U1"})
+
+    def stored(answer: str, refuse: bool) -> str:
+        run = store.create_run("set", "dev", "abc", "f1", {"k": 1}, 2)
+        for position, (q, text, refused) in enumerate([(budget, answer, False), (unanswerable, "Không", refuse)]):
+            result = SystemAnswer([], 1.0, text, refused, [CitationRef(SOURCE, QUOTE, 107, 109, 1)])
+            store.add_answer(run.run_id, position, Graded(q, result, score(q, result, CORPUS_DIR)), None)
+        store.finish(run.run_id, "done")
+        return run.run_id
+
+    first = stored("Không rõ [1]", refuse=True)
+    assert store.judge(first, "T1", Judgement(verdict="wrong", note="thiếu số tiền"))
+    assert not store.judge(first, "nope", Judgement(verdict="correct"))
+    second = stored("Dự kiến 56.770 triệu đồng [1]", refuse=False)
+    third = stored("Dự kiến 56.770 triệu đồng [1]", refuse=False)  # the same answers as the second
+    store.judge(second, "T1", Judgement(verdict="correct"))
+    store.judge(second, "U1", Judgement(verdict="should_refuse"))
+    run = store.run(second)
+    assert run is not None and run.done == 2 and run.status == "done" and run.commit_id == "abc"
+    previous = store.previous(run)
+    assert previous is not None and previous.run_id == first
+    changes = {c.question_id: c.change for c in compare(store.answers(first), store.answers(second))}
+    assert changes == {"T1": "better", "U1": "worse"}
+    assert store.answers(first)[0].judgement == Judgement(verdict="wrong", note="thiếu số tiền")
+    assert human_accuracy(store.answers(third)) == {
+        "judged": 2,
+        "correct": 1,
+        "partly": 0,
+        "wrong": 0,
+        "should_refuse": 1,
+        "accuracy": 0.5,
+    }  # judgements follow identical answers into later runs
+    assert human_accuracy(store.answers(first))["accuracy"] == 0.0  # type: ignore[index]
