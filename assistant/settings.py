@@ -27,6 +27,28 @@ class EmbeddingSettings(BaseModel):
     threads: int = Field(0, ge=0, description="torch intra-op threads; 0 = all cores")
 
 
+class LoaderSettings(BaseModel):
+    """Bounds on one file, checked before and while it is parsed, so one hostile file fails alone and fast."""
+
+    max_file_mb: float = Field(50, gt=0, description="larger files are refused before they are read")
+    max_expanded_mb: float = Field(100, gt=0, description="inflated size of all zip members of a .docx/.xlsx")
+    max_zip_ratio: float = Field(
+        100, ge=10, description="inflated/compressed size of a zip member over 1 MB (Word XML ≈ 10, a bomb ≈ 1000)"
+    )
+    max_lines: int = Field(200_000, ge=100, description="paragraphs, table rows or text lines of one document")
+    max_chars: int = Field(20_000_000, ge=10_000, description="characters of one document's text")
+    max_pages: int = Field(2000, ge=1, description="pages of one PDF")
+    max_ocr_pages: int = Field(100, ge=0, description="scanned pages recognised in one PDF (seconds each)")
+    max_columns: int = Field(100, ge=1, description="columns read from one spreadsheet")
+    ocr_languages: str = Field("vie", description="tesseract language models, e.g. vie or vie+eng")
+    ocr_dpi: int = Field(300, ge=100, le=600, description="resolution scanned pages are rasterised at")
+    tool_timeout_s: float = Field(300, gt=0, description="one external tool call: one OCR page, one .doc")
+    tesseract: str = Field("tesseract", description="command of the OCR engine")
+    pdftoppm: str = Field("pdftoppm", description="command that rasterises PDF pages (poppler-utils)")
+    antiword: str = Field("antiword", description="command that reads legacy Word .doc")
+    soffice: str = Field("soffice", description="LibreOffice, the .doc fallback when antiword fails")
+
+
 class ChunkSettings(BaseModel):
     max_chars: int = Field(1200, ge=200, le=8000, description="longest cited text of one chunk")
     min_chars: int = Field(120, ge=0, le=2000, description="shorter sibling blocks are merged")
@@ -84,6 +106,7 @@ class Settings(BaseSettings):
     provinces_file: Path = PROJECT_ROOT / "corpus" / "provinces.txt"
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkSettings = ChunkSettings()
+    loader: LoaderSettings = LoaderSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()

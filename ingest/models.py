@@ -18,13 +18,19 @@ class SourceText(BaseModel):
     """A loaded file: its text as lines, numbered as cited (line 1 = ``lines[0]``).
 
     For .txt/.md these are the file's own lines; for .docx one line per paragraph or table row;
-    for .pdf the text layer's lines, page after page.
+    for .pdf the text layer's (or OCR's) lines, page after page; for tables one line per row.
     """
 
     path: Path
     lines: list[str]
     encoding: str
     sha256: str = Field(description="hash of the file's bytes; drives incremental ingest")
+    pages: list[int] = Field(default_factory=list, description="PDF: the line where each page begins")
+    ocr_confidence: float | None = Field(None, description="mean word confidence (0–100) of OCR'd pages")
+
+    def page_of(self, line: int) -> int | None:
+        """The PDF page (1-based) a cited line is on."""
+        return sum(1 for start in self.pages if start <= line) or None
 
 
 class Segment(BaseModel):
