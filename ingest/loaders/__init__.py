@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.settings import LoaderSettings
+from assistant.settings import LoaderSettings, Settings
 from ingest.loaders.base import SUPPORTED_SUFFIXES, LoadError, Reason, too_large
 from ingest.loaders.html import load_html
 from ingest.loaders.office import load_doc, load_docx, load_xls, load_xlsx
@@ -38,6 +38,7 @@ __all__ = [
     "DocumentLoader",
     "LoadError",
     "Reason",
+    "collection_loader",
     "decode_tcvn3",
     "decode_text",
     "iter_document_files",
@@ -137,3 +138,9 @@ def iter_document_files(paths: list[Path]) -> list[Path]:
     for path in paths:
         files.update(p.resolve() for p in (_walk(path) if path.is_dir() else [path]))
     return sorted(files)
+
+
+def collection_loader(settings: Settings) -> DocumentLoader:
+    """The loader of one collection: its bounds, and its derived texts (OCR) kept in its data dir, so ingest,
+    ``docs show`` and ``/api/documents/{id}/text`` all read the same lines."""
+    return DocumentLoader(settings.loader, settings.data_dir / "derived-text")
