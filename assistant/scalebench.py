@@ -91,7 +91,7 @@ def build_synthetic(source: Store, target: Store, size: int, seed: int = 11) -> 
                     embeddings=matrix[start : start + 2000],
                     metadatas=[{"doc_id": doc_id} for _ in part],
                 )
-            target.catalog.replace_document(meta, 0, chunks)
+            target.catalog.replace_document(meta, 0, chunks, target.fingerprint)
         copies += 1
     target.rebuild_lexical()
 

@@ -152,7 +152,7 @@ def _place(meta: DocumentMeta) -> str:
 def build(corpus_dir: Path, seed: int = 7) -> list[dict[str, object]]:
     rng = random.Random(seed)
     styles = ["normal", "no_diacritics", "colloquial", "normal", "typo", "no_diacritics"]
-    settings = get_settings().chunking
+    settings = get_settings()
     records: list[dict[str, object]] = []
     for path in sorted(corpus_dir.glob("0*.txt")):
         parsed = parse_document(path, settings)

@@ -20,12 +20,18 @@ from ingest.models import Chunk, DocumentMeta
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, meta TEXT NOT NULL,
-    line_count INTEGER NOT NULL, ingested_at TEXT NOT NULL DEFAULT (datetime('now')));
+    line_count INTEGER NOT NULL, ingested_at TEXT NOT NULL DEFAULT (datetime('now')),
+    built_with TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS builds (fingerprint TEXT PRIMARY KEY, identity TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ordinal);
 """
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with other settings than the reader's; its message says what to run."""
 
 
 class Catalog:
@@ -35,6 +41,9 @@ class Catalog:
         self._local = threading.local()
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+            if "built_with" not in columns:  # a catalog from before fingerprints: nothing in it matches one
+                db.execute("ALTER TABLE documents ADD COLUMN built_with TEXT NOT NULL DEFAULT ''")
 
     def _connect(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -57,21 +66,45 @@ class Catalog:
             raise
         db.execute("COMMIT")
 
-    def fingerprint(self, doc_id: str) -> str | None:
-        row = self._connect().execute("SELECT sha256 FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
-        return row[0] if row else None
+    def stored(self, doc_id: str) -> tuple[str, str, str] | None:
+        """(sha256 of the file, its path, fingerprint of the index settings that built it) of a document."""
+        row = (
+            self._connect()
+            .execute("SELECT sha256, path, built_with FROM documents WHERE doc_id=?", (doc_id,))
+            .fetchone()
+        )
+        return (row[0], row[1], row[2]) if row else None
 
-    def replace_document(self, meta: DocumentMeta, line_count: int, chunks: list[Chunk]) -> None:
+    def replace_document(self, meta: DocumentMeta, line_count: int, chunks: list[Chunk], built_with: str) -> None:
+        """``built_with``: the fingerprint of the index settings the chunks and their vectors were made with."""
         with self.transaction() as db:
             db.execute("DELETE FROM documents WHERE doc_id=?", (meta.doc_id,))
             db.execute(
-                "INSERT INTO documents(doc_id, path, sha256, meta, line_count) VALUES (?,?,?,?,?)",
-                (meta.doc_id, meta.path, meta.sha256, meta.model_dump_json(), line_count),
+                "INSERT INTO documents(doc_id, path, sha256, meta, line_count, built_with) VALUES (?,?,?,?,?,?)",
+                (meta.doc_id, meta.path, meta.sha256, meta.model_dump_json(), line_count, built_with),
             )
             db.executemany(
                 "INSERT INTO chunks(chunk_id, doc_id, ordinal, body) VALUES (?,?,?,?)",
                 [(c.chunk_id, c.doc_id, c.ordinal, c.model_dump_json()) for c in chunks],
             )
+
+    def record_build(self, fingerprint: str, identity: str) -> None:
+        """What a fingerprint stands for (the settings as JSON), to say what changed when one does not match."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO builds(fingerprint, identity) VALUES (?,?)", (fingerprint, identity))
+
+    def builds(self) -> dict[str, str | None]:
+        """Fingerprint → identity JSON (None when unrecorded) of every build the documents come from."""
+        rows = self._connect().execute(
+            "SELECT DISTINCT d.built_with, b.identity FROM documents d "
+            "LEFT JOIN builds b ON b.fingerprint = d.built_with"
+        )
+        return dict(rows.fetchall())
+
+    def built_otherwise(self, fingerprint: str) -> dict[str, str]:
+        """doc_id → path of the documents built with other settings than ``fingerprint``'s."""
+        rows = self._connect().execute("SELECT doc_id, path FROM documents WHERE built_with != ?", (fingerprint,))
+        return dict(rows.fetchall())
 
     def delete_document(self, doc_id: str) -> None:
         with self.transaction() as db:

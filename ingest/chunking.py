@@ -18,7 +18,7 @@ from ingest.normalize import SENTENCE_END, SUPERSCRIPT_DIGITS, line_spans, segme
 from ingest.structure import MAX_TITLE, PREAMBLE, PlacedBlock, title_end
 from ingest.verbatim import JOIN
 
-CHUNKER_VERSION = "c1"
+CHUNKER_VERSION = "c2"  # part of the index fingerprint: bump when chunks change
 _MARKER_ONLY = re.compile(r"^(?:[-+•–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*|[IVXL]{1,5}|[A-Za-zđ])[.)]$")
 
 

@@ -32,7 +32,6 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from assistant.settings import get_settings
 from core.text import fold
 from ingest.models import DocumentMeta, SourceText
 from ingest.normalize import clean_markdown
@@ -120,10 +119,8 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + ".meta.toml")
 
 
-def extract_metadata(source: SourceText, doc_id: str, places: Places | None = None) -> DocumentMeta:
-    if places is None:
-        settings = get_settings()
-        places = load_places(settings.localities_file, settings.provinces_file)
+def extract_metadata(source: SourceText, doc_id: str, places: Places) -> DocumentMeta:
+    """``places``: the known names, from the caller's settings (``load_places``)."""
     lines = [text for text in map(clean_markdown, source.lines) if text]
     found = next(((i, kind) for i, line in enumerate(lines[:_HEADER_LINES]) if (kind := _kind(line))), None)
     index, kind = found if found else (None, None)

@@ -16,6 +16,8 @@ from itertools import pairwise
 from ingest.models import Block, BlockKind, Segment, SourceText
 from ingest.verbatim import JOIN, PAGE_NUMBER
 
+# Part of the index fingerprint: bump when a change here changes any block, so indexes re-ingest.
+NORMALIZER_VERSION = "n2"
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_FOOTNOTE = re.compile(rf"^\s*([{SUPERSCRIPT_DIGITS}]+)\s*\S")
 # A PDF footnote area opens with a rule, extracted as a long run of spaces.

@@ -1,10 +1,13 @@
 """Ingest: files → chunks → vectors and catalog, incrementally and crash-safe.
 
 Per file: load → normalise → structure → metadata → chunk → embed → index. A file whose bytes did
-not change is skipped; a changed one has its chunks replaced in one catalog transaction; a file that
-is gone is removed. New vectors are written before the catalog switches to them and stale vectors are
-deleted after, so a crash at any point leaves the previous version queryable and the next run
-finishes the job (vectors the catalog does not list are ignored by retrieval and collected here).
+not change and that was indexed with the store's settings (its fingerprint) is skipped; a changed one
+has its chunks replaced in one catalog transaction; a file that is gone is removed. When the settings
+changed (another embedding model), documents ingested earlier from elsewhere are rebuilt too, from
+their recorded paths, so that the whole index matches its settings again. New vectors are written
+before the catalog switches to them and stale vectors are deleted after, so a crash at any point
+leaves the previous version queryable and the next run finishes the job (vectors the catalog does
+not list are ignored by retrieval and collected here).
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from assistant.settings import ChunkSettings
+from assistant.settings import Settings
 from ingest.chunking import Chunker
-from ingest.loaders import LoadError, iter_document_files, load
-from ingest.metadata import extract_metadata, make_doc_id
+from ingest.loaders import LoadError, collection_loader, iter_document_files
+from ingest.metadata import extract_metadata, load_places, make_doc_id
 from ingest.models import Chunk, DocumentMeta
 from ingest.normalize import Normalizer
 from ingest.store import Store
@@ -56,24 +59,29 @@ class ParsedDocument:
     chunks: list[Chunk]
 
 
-def parse_document(path: Path, settings: ChunkSettings) -> ParsedDocument:
+def parse_document(path: Path, settings: Settings) -> ParsedDocument:
     """Everything but embedding: the pure part of ingest, used by tests and `docs show`."""
-    source = load(path)
-    meta = extract_metadata(source, make_doc_id(path)).model_copy(
+    source = collection_loader(settings).run(path)
+    places = load_places(settings.localities_file, settings.provinces_file)
+    meta = extract_metadata(source, make_doc_id(path), places).model_copy(
         update={"sha256": source.sha256, "path": str(path.resolve()), "source": path.name}
     )
     blocks = Normalizer().run(source)
     placed = StructureParser().run(blocks)
-    chunks = Chunker(settings.max_chars, settings.min_chars).run(meta, placed, source.lines)
+    chunker = Chunker(settings.chunking.max_chars, settings.chunking.min_chars)
+    chunks = chunker.run(meta, placed, source.lines)
     return ParsedDocument(meta, source.lines, chunks)
 
 
 ProgressCallback = Callable[[str, int, int], None]  # (file name, done, total)
+Parser = Callable[[Path, Settings], ParsedDocument]
 
 
 class IngestPipeline:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, parse: Parser = parse_document) -> None:
+        # the API's job worker parses in a child process (time and memory bound) and passes the result here
         self.store = store
+        self.parse = parse
 
     def run(self, paths: list[Path], rebuild: bool = False, progress: ProgressCallback | None = None) -> IngestReport:
         report = IngestReport()
@@ -83,12 +91,15 @@ class IngestPipeline:
                 self.store.drop_vectors()
                 for doc in catalog.documents():
                     catalog.delete_document(doc.doc_id)
+            self.store.record_build()
             files = iter_document_files(paths)
+            given = {make_doc_id(p) for p in files}
+            files += [Path(p) for d, p in catalog.built_otherwise(self.store.fingerprint).items() if d not in given]
             for done, path in enumerate(files):
                 if progress:
                     progress(path.name, done, len(files))
                 report.outcomes.append(self._ingest_file(path))
-            report.outcomes.extend(self._remove_missing(paths, {make_doc_id(p) for p in files}))
+            report.outcomes.extend(self._remove_missing(paths, given))
             self._collect_stale_vectors()
             if report.changed or rebuild:
                 self.store.rebuild_lexical()
@@ -99,7 +110,7 @@ class IngestPipeline:
     def _ingest_file(self, path: Path) -> FileOutcome:
         doc_id = make_doc_id(path)
         try:
-            parsed = parse_document(path, self.store.settings.chunking)
+            parsed = self.parse(path, self.store.settings)
         except LoadError as error:
             return FileOutcome(str(path), doc_id, "failed", reason=error.reason, message=error.message)
         except (ValueError, OSError) as error:
@@ -107,8 +118,8 @@ class IngestPipeline:
         except Exception as error:  # a parser bug on one odd file must not stop the others
             detail = f"{type(error).__name__}: {error}"
             return FileOutcome(str(path), doc_id, "failed", reason="unreadable", message=detail)
-        previous = self.store.catalog.fingerprint(doc_id)
-        if previous == parsed.meta.sha256 and self.store.catalog.paths().get(doc_id) == parsed.meta.path:
+        previous = self.store.catalog.stored(doc_id)
+        if previous == (parsed.meta.sha256, parsed.meta.path, self.store.fingerprint):
             return FileOutcome(str(path), doc_id, "unchanged", chunks=len(self.store.catalog.chunks(doc_id)))
         if not parsed.chunks:
             return FileOutcome(str(path), doc_id, "failed", reason="empty", message="Tệp không có nội dung văn bản")
@@ -119,7 +130,7 @@ class IngestPipeline:
             embeddings=vectors,  # type: ignore[arg-type]
             metadatas=[{"doc_id": doc_id} for _ in parsed.chunks],
         )
-        self.store.catalog.replace_document(parsed.meta, len(parsed.lines), parsed.chunks)
+        self.store.catalog.replace_document(parsed.meta, len(parsed.lines), parsed.chunks, self.store.fingerprint)
         stale = sorted(old_ids - {c.chunk_id for c in parsed.chunks})
         if stale:
             self.store.collection.delete(ids=stale)

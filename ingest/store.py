@@ -3,10 +3,18 @@
 Layout under the data dir: ``catalog.sqlite``, ``chroma/`` (embedded store; or a Chroma server when
 ``GNBV_CHROMA__MODE=http``), ``lexical/`` and ``embedding-cache/``. The models live in the shared
 models dir so that several collections reuse one built model.
+
+An index knows what built it: the settings that shape chunks and vectors (embedding model, backend and
+prompts; normaliser, outline and chunker versions; chunk sizes) hash to a fingerprint. Vectors live in a
+Chroma collection of that fingerprint and every document records the fingerprint it was built with, so
+a change of model re-embeds everything on the next ingest, and a reader refuses an index whose
+fingerprint is not its own instead of answering from vectors of another model (or none).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
 from functools import cached_property
@@ -22,14 +30,41 @@ from filelock import FileLock
 from assistant.retrieval.analysis import Analyzer, load_glossary
 from assistant.retrieval.lexical import LexicalIndex
 from assistant.settings import Settings
-from ingest.catalog import Catalog
+from ingest.catalog import Catalog, IndexMismatchError
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embeddings import CachedEmbeddings, load_embeddings
+from ingest.embeddings.model import model_id
+from ingest.normalize import NORMALIZER_VERSION
+from ingest.structure import STRUCTURE_VERSION
+
+# Embedding settings that change no vector: how fast, not what.
+_RUNTIME_ONLY = {"batch_size", "threads"}
+_LABELS = {"embedding": "mô hình nhúng", "parsing": "cách tách và cắt đoạn văn bản"}
 
 
-def collection_name(model_id: str) -> str:
-    """Chroma collection per embedding model and chunker version, so neither change mixes vectors."""
-    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", f"gnbv-{model_id}-{CHUNKER_VERSION}").strip("-.")
+def index_identity(settings: Settings) -> dict[str, Any]:
+    """The settings that shape an index's chunks and vectors (see the module doc)."""
+    return {
+        "embedding": {
+            "model_id": model_id(settings.embedding),
+            **settings.embedding.model_dump(mode="json", exclude=_RUNTIME_ONLY),
+        },
+        "parsing": {
+            "normalizer": NORMALIZER_VERSION,
+            "structure": STRUCTURE_VERSION,
+            "chunker": CHUNKER_VERSION,
+            **settings.chunking.model_dump(mode="json"),
+        },
+    }
+
+
+def fingerprint_of(identity: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def collection_name(model: str, fingerprint: str) -> str:
+    """Chroma collection per fingerprint, so that no change of model or chunking mixes vectors."""
+    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", f"gnbv-{model}-{fingerprint}").strip("-.")
     return name[:512]
 
 
@@ -42,6 +77,9 @@ class Store:
         self.writer_lock = FileLock(str(self.data_dir / "ingest.lock"))
         self._lexical: tuple[str, LexicalIndex] | None = None
         self._lexical_guard = threading.Lock()
+        self.identity = index_identity(settings)
+        self.fingerprint = fingerprint_of(self.identity)
+        self._verified: str | None = None  # the catalog version last found to match
 
     @cached_property
     def embeddings(self) -> CachedEmbeddings:
@@ -64,19 +102,51 @@ class Store:
     def collection(self) -> Collection:
         # embedding_function=None: Chroma's default would download a model; vectors come from us.
         return self.client.get_or_create_collection(
-            collection_name(self.embeddings.model_id),
+            self.collection_name,
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
+            metadata={"fingerprint": self.fingerprint, "model": self.identity["embedding"]["model_id"]},
         )
 
+    @property
+    def collection_name(self) -> str:
+        return collection_name(self.identity["embedding"]["model_id"], self.fingerprint)
+
     def drop_vectors(self) -> None:
-        name = collection_name(self.embeddings.model_id)
-        if name in [c.name for c in self.client.list_collections()]:
-            self.client.delete_collection(name)
+        if self.collection_name in [c.name for c in self.client.list_collections()]:
+            self.client.delete_collection(self.collection_name)
         self.__dict__.pop("collection", None)
+
+    def record_build(self) -> None:
+        """Writer side: remember what this fingerprint stands for, to explain a later mismatch."""
+        self.catalog.record_build(self.fingerprint, json.dumps(self.identity, sort_keys=True, ensure_ascii=False))
+
+    def verify(self) -> None:
+        """Raise ``IndexMismatchError`` unless every document was built with this store's settings."""
+        version = self.catalog.version()
+        if self._verified == version:
+            return
+        others = {fp: identity for fp, identity in self.catalog.builds().items() if fp != self.fingerprint}
+        if others:
+            raise IndexMismatchError(self._mismatch_message(others))
+        self._verified = version
+
+    def _mismatch_message(self, others: dict[str, str | None]) -> str:
+        changed: set[str] = set()
+        for identity in others.values():
+            recorded = json.loads(identity) if identity else {}
+            changed |= {key for key in _LABELS if recorded.get(key) != self.identity[key]}
+        model = self.identity["embedding"]["model_id"]
+        what = " và ".join(_LABELS[key] for key in sorted(changed)) or "cấu hình"
+        return (
+            f"Chỉ mục tại {self.data_dir} được xây với {what} khác với cấu hình hiện tại (mô hình nhúng: {model}), "
+            "nên không thể trả lời từ chỉ mục này. Hãy nạp lại tài liệu: `python -m assistant ingest` "
+            "(hoặc chạy `python -m assistant serve --ingest`)."
+        )
 
     def lexical(self) -> LexicalIndex:
         """The lexical index of the catalog as it is now: loaded from disk when current, else rebuilt."""
+        self.verify()
         version = self.catalog.version()
         with self._lexical_guard:
             if self._lexical is None or self._lexical[0] != version:
@@ -107,6 +177,7 @@ class Store:
 
     def dense_search(self, vector: list[float], k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first; ``doc_ids`` restricts to those documents."""
+        self.verify()
         count = self.collection.count()
         if not count or (doc_ids is not None and not doc_ids):
             return []

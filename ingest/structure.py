@@ -16,6 +16,7 @@ from ingest.models import Block
 from ingest.verbatim import JOIN
 
 PREAMBLE = "Phần mở đầu"
+STRUCTURE_VERSION = "s2"  # part of the index fingerprint: bump when outlines change
 
 # (style, pattern) in the order they are tried; the style names the numbering scheme, not a depth.
 _PLAN_HEADINGS: list[tuple[str, re.Pattern[str]]] = [

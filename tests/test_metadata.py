@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from ingest.metadata import extract_metadata, make_doc_id, sidecar_path
+from assistant.settings import get_settings
+from ingest.metadata import extract_metadata, load_places, make_doc_id, sidecar_path
 from ingest.models import DocumentMeta, SourceText
 from tests.conftest import ALQAC_DIR, CORPUS_DIR
 
@@ -86,7 +87,9 @@ def source_of(path: Path) -> SourceText:
 
 
 def meta_of(path: Path) -> DocumentMeta:
-    return extract_metadata(source_of(path), make_doc_id(path))
+    settings = get_settings()
+    places = load_places(settings.localities_file, settings.provinces_file)
+    return extract_metadata(source_of(path), make_doc_id(path), places)
 
 
 def write(tmp_path: Path, text: str, name: str = "doc.txt") -> Path:

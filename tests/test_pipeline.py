@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.settings import Settings
+from ingest.catalog import IndexMismatchError
 from ingest.pipeline import IngestPipeline
 from ingest.store import Store
 from tests.conftest import CORPUS_DIR
@@ -122,3 +123,55 @@ def test_kill_during_ingest_leaves_a_usable_index_and_the_next_run_completes(
     assert not report.failed
     assert len(survivor.catalog.documents()) == 4
     _consistent(survivor)
+
+
+def _with_model(settings: Settings, model: str) -> Settings:
+    return settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"model": model})})
+
+
+def test_fingerprint_follows_what_shapes_the_index(indexed_settings: Settings) -> None:
+    base = Store(indexed_settings).fingerprint
+    model = str(indexed_settings.models_dir / "multilingual-e5-small")
+    assert Store(_with_model(indexed_settings, model)).fingerprint != base
+    chunking = indexed_settings.chunking.model_copy(update={"max_chars": 900})
+    assert Store(indexed_settings.model_copy(update={"chunking": chunking})).fingerprint != base
+    faster = indexed_settings.embedding.model_copy(update={"batch_size": 8, "threads": 1})  # speed, same vectors
+    assert Store(indexed_settings.model_copy(update={"embedding": faster})).fingerprint == base
+
+
+def test_model_change_reembeds_everything_and_readers_refuse_until_then(
+    indexed_settings: Settings, small_corpus: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    first = Store(_settings(indexed_settings, data))
+    IngestPipeline(first).run([small_corpus])
+    chunks = first.catalog.chunk_ids()
+    assert first.vector_ids() == chunks
+
+    # the same weights named by their directory: another model setting, so another index
+    model = str(indexed_settings.models_dir / "multilingual-e5-small")
+    reader = Store(_with_model(_settings(indexed_settings, data), model))
+    assert reader.collection_name != first.collection_name
+    with pytest.raises(IndexMismatchError, match="mô hình nhúng"):
+        reader.dense_search([0.0] * 384, 5)
+    with pytest.raises(IndexMismatchError, match="ingest"):
+        reader.lexical()
+    env = {**os.environ, "GNBV_DATA_DIR": str(data), "GNBV_MODELS_DIR": str(indexed_settings.models_dir)}
+    served = subprocess.run(
+        [sys.executable, "-m", "assistant", "serve", "--port", "1"],
+        env={**env, "GNBV_EMBEDDING__MODEL": model},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert served.returncode == 2, served.stdout + served.stderr
+    assert "python -m assistant ingest" in served.stdout.replace("\n", " ")
+
+    report = IngestPipeline(reader).run([small_corpus])
+    assert {o.status for o in report.outcomes} == {"updated"}  # nothing "unchanged" under a new model
+    reader.verify()
+    assert reader.vector_ids() == reader.catalog.chunk_ids() == chunks
+    assert reader.dense_search(reader.embeddings.embed_query("hộ cận nghèo"), 3)
+    assert {o.status for o in IngestPipeline(reader).run([small_corpus]).outcomes} == {"unchanged"}
+    with pytest.raises(IndexMismatchError):  # and the first settings now find an index not theirs
+        Store(_settings(indexed_settings, data)).verify()
