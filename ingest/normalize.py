@@ -17,7 +17,7 @@ from ingest.models import Block, BlockKind, Segment, SourceText
 from ingest.verbatim import JOIN, PAGE_NUMBER
 
 # Part of the index fingerprint: bump when a change here changes any block, so indexes re-ingest.
-NORMALIZER_VERSION = "n2"
+NORMALIZER_VERSION = "n3"
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_FOOTNOTE = re.compile(rf"^\s*([{SUPERSCRIPT_DIGITS}]+)\s*\S")
 # A PDF footnote area opens with a rule, extracted as a long run of spaces.
@@ -48,15 +48,45 @@ _CLOSED = re.compile(r"[.!?…](?:[\"”’)*\s]|[" + SUPERSCRIPT_DIGITS + r"])*
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s+")
 _BOLD_LINE = re.compile(r"^\s*(?:#{1,6}\s+)?\*\*.+\*\*\s*$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# a backslash escape ("\\*" is a literal star) or a run of emphasis characters
+_MARKUP = re.compile(r"\\(?P<escaped>[\\`*_{}\[\]()#+\-.!|~<>])|\*+|_+")
+
+
+def _is_markup(text: str, start: int, end: int) -> bool:
+    """Whether the run of ``*`` or ``_`` at ``text[start:end]`` is emphasis (bold, italic, a list bullet)
+    rather than content: "2*3", "(*)", "a * b", "Quyet_dinh", the blanks of a form ("Số: ____/KH").
+    ``text`` is the stripped line."""
+    run = text[start:end]
+    before, after = text[start - 1 : start], text[end : end + 1]
+    if len(run) > 2 and run == text:
+        return True  # a rule across the page ("____"), no words
+    if run[0] == "_" and len(run) > 2:
+        return False
+    if before.isalnum() and after.isalnum():
+        return False  # inside a word or a formula; italics in these documents open and close at word edges
+    if (before + after) in ("()", "[]"):
+        return False
+    if not before.strip() and not after.strip():
+        return start == 0 and run == "*"  # a list bullet "* …", else a star standing alone
+    return True
 
 
 def clean_markdown(text: str) -> str:
-    """The cited form of a line: markdown marks removed, the words untouched."""
-    text = _MD_HEADING.sub("", text)
-    text = text.replace("**", "").replace("__", "")
-    text = re.sub(r"(?<!\\)\*", "", text).replace("\\*", "*")
-    text = text.replace("\\", "")
-    return _SPACES.sub(" ", text).strip()
+    """The cited form of a line: markdown marks removed, the words untouched, a literal ``*`` or ``_``
+    kept. Emphasis is judged on the line alone because italics often open on one hard-wrapped line and
+    close on the next ("(*không có sinh kế" ⏎ "ổn định*)")."""
+    text = _MD_HEADING.sub("", text).strip()
+    kept: list[str] = []
+    position = 0
+    for match in _MARKUP.finditer(text):
+        kept.append(text[position : match.start()])
+        if match.group("escaped"):
+            kept.append(match.group("escaped"))
+        elif not _is_markup(text, match.start(), match.end()):
+            kept.append(match.group())
+        position = match.end()
+    kept.append(text[position:])
+    return _SPACES.sub(" ", "".join(kept)).strip()
 
 
 # A sentence ends at . ; ! ? … followed by a space and a capital, a bullet or a digit.

@@ -196,3 +196,22 @@ def test_no_doubled_numbering_nor_body_text_in_titles_004(corpus: dict[str, Pars
     head, body = chunk.sentences[0], chunk.sentences[1]
     assert head.heading and head.text == "6. Dự án 6: Truyền thông và giảm nghèo về thông tin:"
     assert not body.heading and body.text.startswith("Tổng nguồn vốn Trung ương")
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_literal_stars_and_underscores_stay_markup_goes(tmp_path: Path, suffix: str) -> None:
+    from assistant.settings import get_settings
+    from ingest.pipeline import parse_document
+
+    path = tmp_path / f"ghi_chu{suffix}"
+    path.write_text(
+        "### **\\* Tiểu dự án 1: Ghi chú**\n\n"
+        "Công thức 2*3 = 6 (*) áp dụng cho tệp Quyet_dinh_12.pdf, Số: ____/KH-UBND; a * b.\n\n"
+        "Hỗ trợ **đậm** và *nghiêng* và _nghiêng_ cho hộ (*không có sinh kế\n"
+        "ổn định*).\n",
+        encoding="utf-8",
+    )
+    text = "\n".join(c.text for c in parse_document(path, get_settings()).chunks)
+    assert "* Tiểu dự án 1: Ghi chú" in text  # an escaped star is a star
+    assert "Công thức 2*3 = 6 (*) áp dụng cho tệp Quyet_dinh_12.pdf, Số: ____/KH-UBND; a * b." in text
+    assert "Hỗ trợ đậm và nghiêng và nghiêng cho hộ (không có sinh kế ổn định)." in text
