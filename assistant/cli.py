@@ -245,17 +245,23 @@ def serve(
 def bench(
     data_dir: DataDir = None,
     questions: Annotated[int, typer.Option(min=5, help="Số câu hỏi lấy từ bộ câu hỏi đánh giá.")] = 100,
+    embedding_only: Annotated[
+        bool, typer.Option("--embedding-only", help="Chỉ so hai cách nhúng (torch fp32 và ONNX int8).")
+    ] = False,
 ) -> None:
-    """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, trong cùng một lần chạy."""
-    from assistant.bench import api_latency, embedding_speed, question_texts
+    """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, và so hai cách nhúng, trong cùng một lần chạy."""
+    from assistant.bench import api_latency, embedding_backends, question_texts
     from assistant.settings import PROJECT_ROOT
     from ingest.catalog import Catalog
 
     settings = _settings(data_dir)
-    figures = api_latency(settings, question_texts(PROJECT_ROOT / "eval" / "questions", questions))
-    _print_figures("Độ trễ (ms, trung vị của máy dùng chung)", figures)
-    chunks = Catalog(settings.data_dir / "catalog.sqlite").chunks()[:200]
-    _print_figures("Tốc độ nhúng (e5-small, 2 lõi)", embedding_speed(settings, [c.embed_text() for c in chunks]))
+    question_dir = PROJECT_ROOT / "eval" / "questions"
+    if not embedding_only:
+        figures = api_latency(settings, question_texts(question_dir, questions))
+        _print_figures("Độ trễ (ms, trung vị của máy dùng chung)", figures)
+    chunks = Catalog(settings.data_dir / "catalog.sqlite").chunks()  # what the index holds, all of it
+    figures = embedding_backends(settings, chunks, question_dir)
+    _print_figures("Nhúng: torch fp32 và ONNX int8 (e5-small, 2 lõi)", figures)
 
 
 @app.command()

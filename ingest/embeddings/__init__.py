@@ -1,8 +1,10 @@
-"""Embeddings through sentence-transformers behind LangChain's ``Embeddings`` interface, cached.
+"""Embeddings behind LangChain's ``Embeddings`` interface, cached per (model identity, text hash).
 
-Vectors are cached in SQLite by the hash of (model, prefixed text), so a re-ingest never embeds an
-unchanged chunk twice. Texts are NFC-normalised and given the model's "passage: " / "query: " prefix.
-The model loads on first use, so that importing (and the CLI) stays cheap.
+The model identity names the backend too (``model_id``), so vectors of the int8 build never answer for
+the fp32 model. Texts are NFC-normalised and given the model's "passage: " / "query: " prefix. Missing
+vectors are embedded ``cache_batch`` at a time and each batch is committed as soon as it is computed,
+so an ingest killed midway keeps what it embedded and the next one resumes from there. The model loads
+on first use, so that importing (and the CLI) stays cheap.
 """
 
 from __future__ import annotations
@@ -19,9 +21,20 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.settings import EmbeddingSettings
-from ingest.embeddings.model import load_sentence_transformer, model_id
+from ingest.embeddings.model import Encoder, load_encoder, model_id
 
-__all__ = ["CachedEmbeddings", "load_embeddings"]
+__all__ = ["CachedEmbeddings", "load_embeddings", "text_hash"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL, text_sha256 TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_sha256)
+) WITHOUT ROWID;
+DROP TABLE IF EXISTS vectors;  -- the cache before the identity had its own column: rebuilt on demand
+"""
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class CachedEmbeddings(Embeddings):
@@ -32,13 +45,13 @@ class CachedEmbeddings(Embeddings):
         cache_dir.mkdir(parents=True, exist_ok=True)
         self._cache_path = cache_dir / "vectors.sqlite"
         self._local = threading.local()
-        self._model: Any = None
-        self._model_lock = threading.Lock()
+        self._encoder: Encoder | None = None
+        self._encoder_lock = threading.Lock()
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._queries_lock = threading.Lock()  # API worker threads share the query cache
         self.model_calls = 0  # texts actually sent to the model (the rest came from the cache)
         with self._db() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            db.executescript(_SCHEMA)
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -49,44 +62,48 @@ class CachedEmbeddings(Embeddings):
         return db
 
     @property
-    def model(self) -> Any:
-        with self._model_lock:
-            if self._model is None:
-                self._model = load_sentence_transformer(self.settings, self.models_dir)
-            return self._model
+    def encoder(self) -> Encoder:
+        with self._encoder_lock:
+            if self._encoder is None:
+                self._encoder = load_encoder(self.settings, self.models_dir)
+            return self._encoder
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        return self.encoder.dimension
 
     def _encode(self, texts: list[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
         self.model_calls += len(texts)
-        # sentence-transformers sorts a batch by length itself, so padding stays small
-        vectors = self.model.encode(
-            texts, batch_size=self.settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return self.encoder.encode(texts)
 
-    def _key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_id}\x1f{text}".encode()).hexdigest()
+    def cached(self, hashes: list[str]) -> dict[str, list[float]]:
+        db = self._db()
+        found: dict[str, list[float]] = {}
+        for start in range(0, len(hashes), 500):
+            batch = hashes[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            query = f"SELECT text_sha256, vector FROM embeddings WHERE model = ? AND text_sha256 IN ({marks})"
+            for key, blob in db.execute(query, [self.model_id, *batch]):
+                found[key] = np.frombuffer(blob, dtype=np.float32).tolist()
+        return found
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         prepared = [self.settings.passage_prefix + unicodedata.normalize("NFC", t) for t in texts]
-        keys = [self._key(t) for t in prepared]
+        keys = [text_hash(t) for t in prepared]
+        found = self.cached(keys)
+        # by length, so each batch pads little; one text embedded once however often it repeats
+        missing = sorted({k: t for k, t in zip(keys, prepared, strict=True) if k not in found}.items(), key=_length)
         db = self._db()
-        found: dict[str, list[float]] = {}
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            for key, blob in db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
-                found[key] = np.frombuffer(blob, dtype=np.float32).tolist()
-        missing = sorted({k: t for k, t in zip(keys, prepared, strict=True) if k not in found}.items())
-        if missing:
-            vectors = self._encode([t for _, t in missing])
-            rows = [(k, v.tobytes()) for (k, _), v in zip(missing, vectors, strict=True)]
-            with db:
-                db.executemany("INSERT OR REPLACE INTO vectors(key, vector) VALUES (?, ?)", rows)
-            found.update({k: v.tolist() for (k, _), v in zip(missing, vectors, strict=True)})
+        step = self.settings.cache_batch
+        for start in range(0, len(missing), step):
+            batch = missing[start : start + step]
+            vectors = self._encode([t for _, t in batch])
+            with db:  # committed now: a crash after this batch loses nothing of it
+                db.executemany(
+                    "INSERT OR REPLACE INTO embeddings(model, text_sha256, vector) VALUES (?, ?, ?)",
+                    [(self.model_id, k, v.tobytes()) for (k, _), v in zip(batch, vectors, strict=True)],
+                )
+            found.update({k: v.tolist() for (k, _), v in zip(batch, vectors, strict=True)})
         return [found[k] for k in keys]
 
     def embed_query(self, text: str) -> list[float]:
@@ -101,6 +118,10 @@ class CachedEmbeddings(Embeddings):
             if len(self._queries) > 1024:
                 self._queries.popitem(last=False)
         return vector
+
+
+def _length(item: tuple[str, str]) -> int:
+    return len(item[1])
 
 
 def load_embeddings(settings: EmbeddingSettings, models_dir: Path, cache_dir: Path) -> CachedEmbeddings:
