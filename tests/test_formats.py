@@ -226,3 +226,66 @@ def test_html_page_from_a_legal_portal(tmp_path: Path) -> None:
         "Dự án | Kinh phí",
         "Dự án 4 | 1.493",
     ]
+
+
+@pytest.mark.integration
+@needs("tesseract", "pdftoppm")
+def test_each_format_ingested_and_answered_and_hostile_files_fail_alone(tmp_path: Path) -> None:
+    """A folder as an office has it: a two-page scan, a budget table, a saved page, and three hostile
+    files. The good ones are ingested and answered from; the others fail with their reason, alone."""
+    import random
+    import zipfile
+
+    from assistant.service import AssistantService
+    from assistant.settings import get_settings
+    from ingest.loaders import collection_loader
+    from ingest.pipeline import IngestPipeline
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    budget = corpus_lines(6)
+    first, second = scanned_pdf(tmp_path / "p1.pdf", PLAN[:2]), scanned_pdf(tmp_path / "p2.pdf", budget)
+    writer = PdfWriter()
+    writer.append(first)
+    writer.append(second)
+    writer.write(folder / "ke-hoach-quet.pdf")
+    budget_xlsx(folder / "phu-luc.xlsx")
+    (folder / "quyet-dinh.html").write_text(
+        "<html><body><h1>Quyết định phê duyệt</h1><p>Hỗ trợ 25 hộ nghèo xây nhà ở năm 2024.</p></body></html>",
+        encoding="utf-8",
+    )
+    with zipfile.ZipFile(folder / "bom.docx", "w", zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("word/document.xml", b"<w:p/>" * 3_000_000)
+    (folder / "hong.xlsx").write_bytes(b"PK\x03\x04" + bytes(200))
+    rng = random.Random(3)
+    (folder / "nhieu.txt").write_bytes(bytes(rng.randrange(0x80, 0x100) for _ in range(30_000)))
+
+    settings = get_settings().model_copy(update={"data_dir": tmp_path / "data"})
+    service = AssistantService(settings)
+    report = {Path(o.path).name: o for o in IngestPipeline(service.store).run([folder]).outcomes}
+    assert {n: o.status for n, o in report.items() if o.status != "failed"} == {
+        "ke-hoach-quet.pdf": "added",
+        "phu-luc.xlsx": "added",
+        "quyet-dinh.html": "added",
+    }
+    assert {n: o.reason for n, o in report.items() if o.status == "failed"} == {
+        "bom.docx": "too_large",
+        "hong.xlsx": "unreadable",
+        "nhieu.txt": "binary",
+    }
+
+    figure = re.search(r"(\d[\d.]*) triệu đồng", budget[0])
+    assert figure is not None
+    outcome = service.ask("Nguồn ngân sách Trung ương là bao nhiêu triệu đồng?")
+    cited = [c for c in outcome.answer.citations if c.source == "ke-hoach-quet.pdf"]
+    assert cited, outcome.answer
+    source = collection_loader(settings).run(folder / "ke-hoach-quet.pdf")
+    assert source.encoding == "pdf+ocr" and len(source.pages) == 2
+    quoted = next(c for c in cited if figure.group(1) in c.quote)
+    # the cited lines are lines of the text a reader opens, on the second (scanned) page
+    opened = " ".join(source.lines[quoted.line_start - 1 : quoted.line_end])
+    assert figure.group(0) in opened
+    assert source.page_of(quoted.line_start) == 2
+
+    outcome = service.ask("Kinh phí NSTW của Dự án 4 trong phụ lục là bao nhiêu?")
+    assert any(c.source == "phu-luc.xlsx" and "NSTW: 1.000" in c.quote for c in outcome.answer.citations)
