@@ -151,9 +151,9 @@ def docs_show(
 
 def _print_answer(outcome: AskOutcome) -> None:
     answer = outcome.answer
+    if answer.frame is not None:  # what was understood, so a misread question is seen at once
+        console.print(f"[dim]Đang hỏi: {answer.frame.label}[/dim]", highlight=False)
     console.print(answer.answer, style="yellow" if answer.refused else None, highlight=False)
-    for c in answer.citations:
-        console.print(f"[dim][{c.n}] {c.source} dòng {c.line_start}–{c.line_end} · {c.section}[/dim]", highlight=False)
     for warning in answer.warnings:
         console.print(f"[red]{warning}[/red]")
 
@@ -168,15 +168,19 @@ def ask(
 ) -> None:
     """Hỏi một câu và in câu trả lời có trích dẫn."""
     from assistant.api.routes import _response
-    from assistant.api.schemas import AskRequest
+    from assistant.api.schemas import AskRequest, question_too_long
     from assistant.service import AssistantService
 
+    settings = _settings(data_dir)
     try:
         request = AskRequest(question=question, top_k=top_k, mode=mode)
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from error
-    outcome = AssistantService(_settings(data_dir)).ask(request.question, request.top_k, None, request.mode)
+    if (too_long := question_too_long(request.question, settings.server)) is not None:
+        console.print(f"[red]{too_long}[/red]")
+        raise typer.Exit(2)
+    outcome = AssistantService(settings).ask(request.question, request.top_k, None, request.mode)
     if as_json:
         typer.echo(_response(outcome).model_dump_json(indent=2))
     else:
@@ -186,7 +190,7 @@ def ask(
 @app.command()
 def chat(data_dir: DataDir = None) -> None:
     """Hỏi đáp nhiều lượt trong cửa sổ dòng lệnh (Ctrl-D để thoát)."""
-    from assistant.conversation import ConversationStore, Turn, effective_question
+    from assistant.conversation import ConversationStore
     from assistant.service import AssistantService
 
     service = AssistantService(_settings(data_dir))
@@ -198,10 +202,7 @@ def chat(data_dir: DataDir = None) -> None:
             return
         if not question:
             continue
-        effective = effective_question(conversation, question, service.search.analyze(question))
-        outcome = service.ask(effective)
-        conversation.turns.append(Turn(question, effective, outcome.search.intent.localities if outcome.search else []))
-        _print_answer(outcome)
+        _print_answer(service.ask(question, conversation=conversation))
 
 
 @app.command()

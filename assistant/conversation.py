@@ -14,6 +14,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from assistant.retrieval.frame import QuestionFrame
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
 
@@ -26,19 +27,31 @@ class Turn:
     question: str
     effective: str
     localities: list[str]
+    frame: QuestionFrame | None = None  # what was understood, for the next turn to inherit
 
 
 @dataclass
 class Conversation:
+    """One conversation; it keeps its last ``max_turns`` turns, and what a follow-up inherits from them is
+    at most ``max_chars`` long with the question (else 200 follow-ups would search a 4,000-character text)."""
+
     conversation_id: str
     turns: list[Turn] = field(default_factory=list)
+    max_turns: int = 20
+    max_chars: int = 600
+
+    def add(self, turn: Turn) -> None:
+        self.turns.append(turn)
+        del self.turns[: -self.max_turns]
 
 
 class ConversationStore:
     """In-memory conversations, the oldest dropped past ``capacity`` (a server restart forgets them)."""
 
-    def __init__(self, capacity: int = 1000) -> None:
+    def __init__(self, capacity: int = 1000, turns: int = 20, chars: int = 600) -> None:
         self.capacity = capacity
+        self.turns = turns
+        self.chars = chars
         self._items: OrderedDict[str, Conversation] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -47,7 +60,7 @@ class ConversationStore:
             if conversation_id and conversation_id in self._items:
                 self._items.move_to_end(conversation_id)
                 return self._items[conversation_id]
-            conversation = Conversation(conversation_id or uuid.uuid4().hex)
+            conversation = Conversation(conversation_id or uuid.uuid4().hex, max_turns=self.turns, max_chars=self.chars)
             self._items[conversation.conversation_id] = conversation
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
@@ -79,4 +92,7 @@ def effective_question(conversation: Conversation, question: str, intent: QueryI
         return question
     topic = strip_places(previous.effective, previous.localities)
     places = "" if intent.localities else " ".join(previous.localities)
-    return " ".join(part for part in (question, topic, places) if part)
+    # the newest context comes first in `topic`; what does not fit is the oldest
+    room = conversation.max_chars - len(question) - len(places) - 2
+    topic = topic[:room].rsplit(" ", 1)[0] if len(topic) > room else topic
+    return " ".join(part for part in (question, topic if room > 0 else "", places) if part)

@@ -8,11 +8,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.answer.extractive import EvidenceScorer, ExtractiveComposer
+from assistant.answer.extractive import ExtractiveComposer
+from assistant.answer.facts import DOCUMENT_NUMBER
 from assistant.answer.models import Answer
+from assistant.answer.scoring import EvidenceScorer
+from assistant.conversation import Conversation, Turn
+from assistant.followup import resolve_follow_up
+from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk, SearchFilters, SearchResult
+from assistant.retrieval.query import mentions_field
 from assistant.settings import Settings
-from ingest.models import DocumentMeta
+from core.text import fold
+from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta
 from ingest.store import Store
 from prompts import get_prompts
 
@@ -25,6 +32,7 @@ class AskOutcome:
     passages: list[ScoredChunk]
     timings_ms: dict[str, float] = field(default_factory=dict)
     search: SearchResult | None = None
+    effective_question: str = ""
 
 
 class AssistantService:
@@ -34,7 +42,9 @@ class AssistantService:
         self.search = HybridSearch(self.store, settings.retrieval)
         self.prompts = get_prompts()
         self._frequencies: tuple[str, Counter[str]] | None = None
+        self._chunks: tuple[str, list[Chunk]] | None = None
         self._guard = threading.Lock()
+        self.frames = FrameReader()
 
     def documents(self) -> dict[str, DocumentMeta]:
         return {d.doc_id: d for d in self.store.catalog.documents()}
@@ -50,22 +60,76 @@ class AssistantService:
                 self._frequencies = (version, counts)
             frequencies = self._frequencies[1]
         scorer = EvidenceScorer(self.store.analyzer.tokens, frequencies.__getitem__, frequencies["__total__"])
-        return ExtractiveComposer(scorer, self.prompts, self.settings.answer)
+        return ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames)
+
+    def frame(self, question: str, override: Scope | None = None) -> QuestionFrame:
+        """What the question asks, with what the user set explicitly (the page's chips) winning."""
+        frame = self.frames.run(question, self.search.analyze(question))
+        return frame if override is None else frame.model_copy(update={"scope": override.merged_over(frame.scope)})
+
+    def scope_chunks(self, question: str, frame: QuestionFrame, result: SearchResult) -> list[Chunk]:
+        """The chunks of the asked project (or, with a place named, of the asked field), or those citing the
+        document the question names: where the asked values are stated, wherever they rank."""
+        s = frame.scope
+        numbers = set(DOCUMENT_NUMBER.findall(question))
+        named_project = s.project is not None or s.subproject is not None
+        if not numbers and not named_project and (s.field is None or result.intent.doc_ids is None):
+            return []
+        version = self.store.catalog.version()
+        with self._guard:
+            if self._chunks is None or self._chunks[0] != version:
+                self._chunks = (version, self.store.catalog.chunks())
+            chunks = self._chunks[1]
+        if numbers:  # every passage that cites the document asked about: two of them may date it differently
+            return [c for c in chunks if any(n in c.text for n in numbers)]
+        allowed = result.intent.doc_ids
+        picked = []
+        for chunk in chunks:
+            if allowed is not None and chunk.doc_id not in allowed:
+                continue
+            path = fold(SECTION_SEPARATOR.join(chunk.section_path))
+            if any(name is not None and fold(name) not in path for name in (s.project, s.subproject)):
+                continue
+            # under a named project every field is kept: money is often stated under the sub-project's lines
+            in_field = s.field is None or chunk.field == s.field or mentions_field(path, s.field)
+            if s.project is not None or s.subproject is not None or in_field:
+                picked.append(chunk)
+        return picked
 
     def ask(
-        self, question: str, top_k: int | None = None, filters: SearchFilters | None = None, mode: Mode = "extractive"
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: SearchFilters | None = None,
+        mode: Mode = "extractive",
+        scope: Scope | None = None,
+        conversation: Conversation | None = None,
     ) -> AskOutcome:
+        """One question, or one turn of ``conversation`` (then the turn is added to it)."""
+        if mode == "llm" and not self.settings.llm.base_url:
+            from assistant.answer.llm import LLMNotConfiguredError
+
+            raise LLMNotConfiguredError  # before any work: the reader is told at once, and nothing leaves the machine
         started = time.perf_counter()
         top_k = top_k or self.settings.retrieval.top_k
-        result = self.search.run(question, max(top_k, 3), filters)
+        asked = expand_abbreviations(question)
+        frame = self.frame(asked, scope)
+        searched_for = asked
+        if conversation is not None:
+            searched_for, frame = resolve_follow_up(conversation, asked, frame, self.search.analyze(asked))
+            if scope is not None:
+                frame = frame.model_copy(update={"scope": scope.merged_over(frame.scope)})
+        searched_for = " ".join([searched_for, *_scope_words(searched_for, scope)])
+        # deeper than shown: the typed facts of the first `fact_pool` passages may hold the asked value
+        result = self.search.run(searched_for, max(top_k, 3, self.settings.answer.fact_pool), filters)
         searched = time.perf_counter()
         documents = self.documents()
         composer = self.composer()
-        answer = composer.run(question, result, documents)
+        answer = composer.run(searched_for, result, documents, frame, self.scope_chunks(searched_for, frame, result))
         if mode == "llm" and not answer.refused:
             from assistant.answer.llm import LLMComposer
 
-            answer = LLMComposer(self.settings.llm, self.prompts).run(question, result, answer)
+            answer = LLMComposer(self.settings.llm, self.prompts).run(searched_for, result, answer)
         done = time.perf_counter()
         timings = {
             **result.timings_ms,
@@ -73,4 +137,16 @@ class AssistantService:
             "compose": (done - searched) * 1000,
             "total": (done - started) * 1000,
         }
-        return AskOutcome(answer, result.passages[:top_k], timings, result)
+        if conversation is not None:
+            conversation.add(Turn(question, searched_for, result.intent.localities, answer.frame))
+        return AskOutcome(answer, result.passages[:top_k], timings, result, searched_for)
+
+
+def _scope_words(question: str, scope: Scope | None) -> list[str]:
+    """What an explicit scope adds to the searched text, so retrieval looks where the answer is."""
+    if scope is None:
+        return []
+    folded = fold(question)
+    names = [scope.project, scope.subproject, scope.field, scope.funding, scope.locality]
+    names.append(f"năm {scope.year}" if scope.year else None)
+    return [name for name in names if name and fold(name) not in folded]

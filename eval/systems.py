@@ -77,8 +77,9 @@ def from_body(body: dict[str, Any], latency_ms: float) -> SystemAnswer:
 class Ours:
     name = "ours"
 
-    def __init__(self, service: AssistantService) -> None:
+    def __init__(self, service: AssistantService, name: str = "ours") -> None:
         self.service = service
+        self.name = name
 
     def answer(self, question: str, top_k: int, previous: str | None = None) -> SystemAnswer:
         if previous is not None:

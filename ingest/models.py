@@ -98,6 +98,26 @@ class DocumentMeta(BaseModel):
     sha256: str = ""
 
 
+FactKind = Literal["amount", "percent", "count", "duration", "date", "document", "office"]
+
+
+class Fact(BaseModel):
+    """A typed value stated in one sentence, found at ingest so answers can match what is asked."""
+
+    kind: FactKind
+    value: str = Field(description="as written: '1.642 triệu đồng', '50%', '36 tháng', 'Thông tư số 04/2022/TT-…'")
+    number: str | None = Field(None, description="the figure in one spelling ('1642'), to compare values")
+    unit: str | None = Field(None, description="triệu đồng, %, tháng, hộ …")
+    per: str | None = Field(None, description="the unit the value is per: hộ, người, tháng …")
+    subject: str = Field("", description="the words of the clause before the value: what the value is of")
+    funding: list[str] = Field(default_factory=list, description="vốn đầu tư, vốn sự nghiệp, ngân sách trung ương …")
+    role: str | None = Field(None, description="for offices: chủ trì or phối hợp")
+    date: str | None = Field(None, description="for document references: the date printed with the number")
+    text: str = Field(description="the sentence that states it, verbatim")
+    line_start: int
+    line_end: int
+
+
 class Chunk(BaseModel):
     chunk_id: str
     doc_id: str
@@ -111,6 +131,7 @@ class Chunk(BaseModel):
     footnotes: list[Footnote] = Field(default_factory=list)
     sentences: list[Sentence] = Field(default_factory=list, description="the text, sentence by sentence")
     ordinal: int = Field(description="position of the chunk in its document")
+    facts: list[Fact] = Field(default_factory=list, description="typed values its sentences state")
 
     @property
     def section(self) -> str:

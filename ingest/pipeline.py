@@ -19,6 +19,7 @@ from typing import Literal
 
 from assistant.settings import Settings
 from ingest.chunking import Chunker
+from ingest.facts import FactExtractor
 from ingest.loaders import LoadError, collection_loader, iter_document_files
 from ingest.metadata import extract_metadata, load_places, make_doc_id
 from ingest.models import Chunk, DocumentMeta
@@ -69,7 +70,7 @@ def parse_document(path: Path, settings: Settings) -> ParsedDocument:
     blocks = Normalizer().run(source)
     placed = StructureParser().run(blocks)
     chunker = Chunker(settings.chunking.max_chars, settings.chunking.min_chars)
-    chunks = chunker.run(meta, placed, source.lines)
+    chunks = FactExtractor().run(chunker.run(meta, placed, source.lines))
     return ParsedDocument(meta, source.lines, chunks)
 
 

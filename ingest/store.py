@@ -34,11 +34,12 @@ from ingest.catalog import Catalog, IndexMismatchError
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embeddings import CachedEmbeddings, load_embeddings
 from ingest.embeddings.model import model_id
+from ingest.facts import facts_identity
 from ingest.normalize import NORMALIZER_VERSION
 from ingest.structure import STRUCTURE_VERSION
 
 # Embedding settings that change no vector: how fast, not what.
-_RUNTIME_ONLY = {"batch_size", "threads"}
+_RUNTIME_ONLY = {"batch_size", "onnx_batch_size", "cache_batch", "threads"}
 _LABELS = {"embedding": "mô hình nhúng", "parsing": "cách tách và cắt đoạn văn bản"}
 
 
@@ -53,6 +54,7 @@ def index_identity(settings: Settings) -> dict[str, Any]:
             "normalizer": NORMALIZER_VERSION,
             "structure": STRUCTURE_VERSION,
             "chunker": CHUNKER_VERSION,
+            "facts": facts_identity(),
             **settings.chunking.model_dump(mode="json"),
         },
     }

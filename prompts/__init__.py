@@ -12,7 +12,6 @@ PROMPTS_FILE = Path(__file__).with_name("vi.toml")
 
 
 class AnswerTexts(BaseModel):
-    intro: str
     refusal: str
     suggestions_intro: str
     unknown_place: str
@@ -20,6 +19,15 @@ class AnswerTexts(BaseModel):
     several_localities: str
     llm_fallback: str
     unverified_numbers: str
+    sources_heading: str
+    line: str
+    lines: str
+    related_heading: str
+    no_value: str = Field(description="a refusal's reason: {asked} of {focus} is not stated")
+    nearby_intro: str
+    contradiction: str
+    asked: dict[str, str] = Field(description="how a refusal names each asked type ('amount' → 'số tiền')")
+    per: str = Field(description="' cho mỗi {unit}' after the asked type when a value per unit is asked")
 
 
 class ErrorTexts(BaseModel):
@@ -32,6 +40,22 @@ class ErrorTexts(BaseModel):
     unauthorized: str
     writes_disabled: str
     index_empty: str
+    body_too_large: str
+    upload_too_large: str
+    upload_empty: str
+    upload_no_file: str
+    unsupported_format: str
+    document_exists: str
+    document_protected: str
+    not_found_job: str
+    busy: str
+    llm_not_configured: str
+    lone_surrogate: str
+    not_found: str
+    method_not_allowed: str
+    http_error: str
+    server_error: str
+    validation: dict[str, str] = Field(description="Vietnamese text per pydantic error type ({ctx} fields)")
 
 
 class LLMPrompts(BaseModel):
@@ -48,6 +72,7 @@ class WebTexts(BaseModel):
     refused_label: str
     suggestions_label: str
     citation_label: str
+    line_label: str
     lines_label: str
     copy_answer: str
     copied: str
@@ -63,6 +88,40 @@ class WebTexts(BaseModel):
     answer_heading: str
     show_answer: str
     choice_label: str
+    direct_heading: str
+    sources_heading: str
+    nearby_heading: str
+    contradiction_label: str
+    scope_heading: str
+    scope_any: str
+    reask: str
+    scope_locality: str
+    scope_year: str
+    scope_project: str
+    scope_field: str
+    scope_asked: str
+    question_empty: str
+    question_too_long: str
+    question_counter: str
+    stream_failed: str
+    retry: str
+    filter_conflict_place: str
+    filter_conflict_year: str
+    filter_empty: str
+    filter_document: str
+    filter_drop: str
+    filter_drop_all: str
+    filter_keep: str
+    passage_label: str
+    doc_search_label: str
+    doc_search_count: str
+    doc_search_none: str
+    doc_search_next: str
+    doc_search_prev: str
+    outline_heading: str
+    key_prompt: str
+    key_submit: str
+    asked_types: dict[str, str] = Field(description="frame.asked → its name on the page")
 
 
 class TrainingTexts(BaseModel):
@@ -71,7 +130,10 @@ class TrainingTexts(BaseModel):
     key_points_heading: str
     quiz_heading: str
     answer_heading: str
-    cite: str
+    cite: str = Field(description="{document} (kind, number, place), {section}, {lines}")
+    line: str
+    lines: str
+    file_prefix: str = Field(description="first words of a handout's file name")
     program: str
     sub_project_of: str
     choice_question: str
@@ -79,9 +141,15 @@ class TrainingTexts(BaseModel):
     questions: dict[str, str] = Field(description="open question per field name, and 'other'")
 
 
+class JobTexts(BaseModel):
+    missing: str
+    cancelled: str
+
+
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
+    jobs: JobTexts
     llm: LLMPrompts
     web: WebTexts
     training: TrainingTexts

@@ -111,16 +111,17 @@ def test_follow_up_inherits_topic_and_swaps_locality(service: AssistantService) 
     assert second.passages and all(p.chunk.doc_id.startswith(("002", "003")) for p in second.passages)
 
 
-def test_llm_mode_drops_unknown_citations_and_flags_unsupported_figures(service: AssistantService) -> None:
+def test_llm_mode_drops_unknown_citations_and_lines_with_unsupported_figures(service: AssistantService) -> None:
     result = service.search.run(QUESTIONS[1], 5)
     fallback = service.composer().run(QUESTIONS[1], result, service.documents())
     n = next(i for i, p in enumerate(result.passages, start=1) if "56.770" in p.chunk.text)
     fake = FakeListChatModel(
-        responses=[f"Tổng nhu cầu vốn năm 2025 là 56.770 triệu đồng [{n}], trong đó 99.999 triệu đồng khác [9]."]
+        responses=[f"Tổng nhu cầu vốn năm 2025 là 56.770 triệu đồng [{n}].\nTrong đó 99.999 triệu đồng khác [9]."]
     )
     answer = LLMComposer(service.settings.llm, get_prompts(), fake).run(QUESTIONS[1], result, fallback)
     assert answer.mode == "llm"
-    assert "[9]" not in answer.answer
+    assert "[9]" not in answer.answer and "99.999" not in answer.answer
+    assert "56.770 triệu đồng" in answer.answer
     assert [c.n for c in answer.citations] == [n]
     assert any("99.999" in w for w in answer.warnings)
     assert not any("56.770" in w for w in answer.warnings)

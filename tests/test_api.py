@@ -166,11 +166,12 @@ def test_upload_ingests_in_the_background_and_delete_removes(admin: httpx.Client
     job = admin.post("/api/documents", files={"file": ("../../ke hoach xa.txt", text, "text/plain")}, headers=KEY)
     assert job.status_code == 202
     done = _wait(admin, job.json()["job_id"])
-    assert done["status"] == "done" and done["doc_id"] == "ke-hoach-xa" and int(str(done["chunks"])) > 10
+    doc_id = str(done["doc_id"])  # uploads get their own namespace: never a corpus document's id
+    assert done["status"] == "done" and doc_id.startswith("tl-ke-hoach-xa-") and int(str(done["chunks"])) > 10
     answer = admin.post("/api/ask", json={"question": "Số kế hoạch của xã Trực Thái năm 2024?"}).json()
-    assert answer["passages"] and answer["passages"][0]["doc_id"] == "ke-hoach-xa"
-    assert admin.delete("/api/documents/ke-hoach-xa", headers=KEY).status_code == 204
-    assert admin.get("/api/documents/ke-hoach-xa").status_code == 404
+    assert answer["passages"] and answer["passages"][0]["doc_id"] == doc_id
+    assert admin.delete(f"/api/documents/{doc_id}", headers=KEY).status_code == 204
+    assert admin.get(f"/api/documents/{doc_id}").status_code == 404
     assert admin.post("/api/ask", json={"question": "Trực Thái"}).json()["passages"] == []
 
 
@@ -190,3 +191,39 @@ def test_several_workers_refuse_the_embedded_store() -> None:
     result = CliRunner().invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 2
     assert "máy chủ Chroma" in result.output
+
+
+def test_ask_returns_the_frame_and_the_direct_answer(client: httpx.Client) -> None:
+    body = client.post("/api/ask", json={"question": "kinh phi du an 4 nam 2025 huyen ia h'drai bao nhieu"}).json()
+    frame = body["frame"]
+    assert frame["asked"] == "amount"
+    assert frame["scope"]["project"] == "Dự án 4" and frame["scope"]["year"] == 2025
+    assert frame["label"] == "Kinh phí · Dự án 4 · Ia H'Drai · 2025"
+    quotes = {c["n"]: c["quote"] for c in body["citations"]}
+    assert body["direct"] and all(quotes[n] for line in body["direct"] for n in line["citations"])
+    assert "1.642 triệu đồng" in body["direct"][0]["text"]
+
+
+def test_ask_scope_overrides_and_rejects_unknown_keys(client: httpx.Client) -> None:
+    scope = {"locality": "Ia H'Drai", "year": 2025}
+    body = client.post("/api/ask", json={"question": "Kinh phí Dự án 4 là bao nhiêu?", "scope": scope}).json()
+    assert body["frame"]["scope"]["locality"] == "Ia H'Drai"
+    bad = client.post("/api/ask", json={"question": "Kinh phí Dự án 4?", "scope": {"place": "Ia H'Drai"}})
+    assert bad.status_code == 422
+
+
+def test_chat_follow_up_frame_keeps_project_and_place(client: httpx.Client) -> None:
+    opening = "Dự án 4 ở huyện Ia H'Drai năm 2025 hỗ trợ những đối tượng nào?"
+    conversation = client.post("/api/chat", json={"question": opening}).json()["conversation_id"]
+    follow_up = {"question": "còn kinh phí thì sao?", "conversation_id": conversation}
+    second = client.post("/api/chat", json=follow_up).json()
+    assert second["frame"]["label"] == "Kinh phí · Dự án 4 · Ia H'Drai · 2025"
+    assert "1.642 triệu đồng" in second["answer"][:400]
+
+
+def test_passage_carries_its_typed_facts(client: httpx.Client) -> None:
+    body = client.post("/api/ask", json={"question": "kinh phi du an 4 nam 2025 huyen ia h'drai bao nhieu"}).json()
+    chunk_id = body["citations"][0]["chunk_id"]
+    passage = client.get(f"/api/passages/{chunk_id}").json()
+    amounts = [f for f in passage["facts"] if f["kind"] == "amount"]
+    assert amounts and {"value", "number", "unit", "funding", "text", "line_start", "line_end"} <= amounts[0].keys()

@@ -1,20 +1,25 @@
 """The default answer path: the documents' own sentences, chosen and cited, no language model.
 
 A wrong figure or an invented rule is worse than no answer, so nothing here writes a fact: the
-composer selects sentences and bullets from the retrieved passages, keeps them verbatim, groups them
-by document under their section path and marks each with [n]. When the question asks for a field of a
-project (beneficiaries, funding, who leads) and the best passage is that field, the whole field is
-given, since a beneficiary list cut in half misleads. The refusal gate decides before any of this.
+composer selects sentences and bullets from the retrieved passages, keeps them verbatim and marks each
+with [n]. The answer opens with the answer: for a question that asks for one kind of value (an amount,
+a rate, a duration, an office …) the sentences whose typed facts match the question frame, each under
+its project and place; for a list question the whole field asked, since a beneficiary list cut in
+half misleads. When no fact of the asked kind matches, the question is refused and what the documents
+do say nearby is quoted, so an officer never takes a total for a per-household amount. Where two
+sentences give different values for the same thing, both are stated and the difference is said.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.answer.models import Answer, Citation, Suggestion
+from assistant.answer.facts import FactMatch, FactMatcher, contradictions
+from assistant.answer.models import Answer, AnswerLine, Citation, Suggestion
+from assistant.answer.scoring import EvidenceScorer
+from assistant.retrieval.frame import VALUE_TYPES, FrameReader, QuestionFrame
 from assistant.retrieval.hybrid import SearchResult
 from assistant.settings import AnswerSettings
 from core.text import fold
@@ -22,7 +27,6 @@ from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
 from ingest.structure import field_of_text
 from prompts import Prompts
 
-Tokenizer = Callable[[str], list[str]]
 _BULLET = re.compile(r"^[-+•–]\s*")
 
 
@@ -46,54 +50,114 @@ def _after_colon(text: str) -> str:
     return text.partition(":")[2].strip()
 
 
-def document_label(meta: DocumentMeta | None, chunk: Chunk) -> str:
+def document_label(meta: DocumentMeta | None, fallback: str) -> str:
     """ "Kế hoạch 16/KH-UBND — UBND xã Trực Thái (2024)": which document, which place, which year."""
     if meta is None:
-        return chunk.title
+        return fallback
     head = " ".join(part for part in (meta.kind or "Văn bản", meta.number) if part)
     issuer = f" — {meta.issuer}" if meta.issuer else ""
     years = f" ({', '.join(map(str, meta.years))})" if meta.years else ""
     return f"{head}{issuer}{years}"
 
 
-class EvidenceScorer:
-    """How much of a question's weighted vocabulary a sentence (with its section path) carries."""
+_PROJECT_TITLE = re.compile(r"(?:Tiểu dự án|Dự án|Nội dung|Tiểu dự án)\s+\d+", re.IGNORECASE)
+_LONG_LINE = 240  # characters; a longer sentence is shown from the clause that states the value
 
-    def __init__(self, tokens: Tokenizer, document_frequency: Callable[[str], int], total: int) -> None:
-        self.tokens = tokens
-        self.df = document_frequency
-        self.total = max(total, 1)
 
-    def idf(self, term: str) -> float:
-        return math.log(1 + self.total / (1 + self.df(term)))
+def short_scope(chunk: Chunk) -> str:
+    """ "Dự án 4 › Tiểu dự án 2": the projects a chunk is under, or its last section title."""
+    named = [m.group(0) for title in chunk.section_path if (m := _PROJECT_TITLE.search(title))]
+    if named:
+        return SECTION_SEPARATOR.join(dict.fromkeys(named))
+    titles = [t for t in chunk.section_path if t]
+    return titles[-1][:80] if titles else chunk.title[:80]
 
-    def question_terms(self, question: str) -> dict[str, float]:
-        return {t: self.idf(t) for t in set(self.tokens(question))}
 
-    def coverage(self, terms: dict[str, float], text: str, context: str = "") -> float:
-        mass = sum(terms.values()) or 1.0
-        own = set(self.tokens(text))
-        around = set(self.tokens(context)) - own
-        return (
-            sum(w for t, w in terms.items() if t in own) + 0.5 * sum(w for t, w in terms.items() if t in around)
-        ) / mass
+def _place(meta: DocumentMeta | None) -> str:
+    if meta is None:
+        return ""
+    years = ", ".join(map(str, meta.years))
+    return ", ".join(part for part in (meta.locality, years) if part)
+
+
+def _shown(sentence: Sentence, facts: list[FactMatch]) -> str:
+    """The sentence as shown in a direct line: whole, or from the clause of its first matched value to
+    the end of the clause of its last one when it is long (the citation keeps the whole sentence)."""
+    text = _display(sentence)
+    if len(text) <= _LONG_LINE or not facts:
+        return text
+    starts = [text.find(m.fact.value) for m in facts if m.fact.value in text]
+    if not starts:
+        return text
+    first = min(starts)
+    subject = facts[0].fact.subject
+    begin = text.rfind(subject, 0, first) if subject else -1
+    begin = begin if begin >= 0 else first
+    last = max(starts)
+    end_match = re.compile(r"[;.](?=\s|$)").search(text, last)
+    end = end_match.end() if end_match else len(text)
+    return ("… " if begin > 0 else "") + text[begin:end].strip() + (" …" if end < len(text) else "")
 
 
 class ExtractiveComposer:
-    """Pipeline step: search result → cited answer (or refusal)."""
+    """Pipeline step: question frame + search result → cited answer, direct value first (or refusal)."""
 
-    def __init__(self, scorer: EvidenceScorer, prompts: Prompts, settings: AnswerSettings) -> None:
+    def __init__(
+        self,
+        scorer: EvidenceScorer,
+        prompts: Prompts,
+        settings: AnswerSettings,
+        frames: FrameReader | None = None,
+    ) -> None:
         self.scorer = scorer
         self.prompts = prompts
         self.settings = settings
+        self.frames = frames or FrameReader()
+        self.facts = FactMatcher(scorer, settings.min_fact_score)
 
-    def run(self, question: str, result: SearchResult, documents: dict[str, DocumentMeta]) -> Answer:
+    def run(
+        self,
+        question: str,
+        result: SearchResult,
+        documents: dict[str, DocumentMeta],
+        frame: QuestionFrame | None = None,
+        scope_chunks: Iterable[Chunk] = (),
+    ) -> Answer:
+        """``scope_chunks``: chunks of the asked project / field beyond the top passages (their facts
+        may answer too: a project's money is stated per sub-project, far from the best passage)."""
+        frame = frame or self.frames.run(question, result.intent)
         terms = self.scorer.question_terms(question)
         picks = self._select(terms, result)
         refusal = self._refusal_reason(result, picks)
         if refusal is not None:
-            return self.refuse(result, documents, refusal)
-        return self._compose(picks, documents)
+            return self.refuse(result, documents, refusal, frame, nearby=picks if not refusal else [])
+        if frame.asked in VALUE_TYPES and self.settings.typed_facts:
+            pool = list({p.chunk.chunk_id: p.chunk for p in result.passages[: self.settings.fact_pool]}.values())
+            known = {c.chunk_id for c in pool}
+            pool += [c for c in scope_chunks if c.chunk_id not in known]
+            matches = self.facts.run(question, frame, pool, documents)
+            if not matches:
+                asked = self.prompts.answer.asked.get(frame.asked, frame.asked)
+                per = self.prompts.answer.per.format(unit=frame.per) if frame.per else ""
+                reason = self.prompts.answer.no_value.format(asked=asked, per=per)
+                return self.refuse(result, documents, reason, frame, nearby=self._nearby(frame, pool))
+            return self._compose_values(matches, picks, documents, frame)
+        return self._compose(picks, documents, frame)
+
+    def _nearby(self, frame: QuestionFrame, pool: list[Chunk]) -> list[_Pick]:
+        """What the documents say closest to what a missing value is of ("một phần chi phí" for "bao nhiêu
+        phần trăm chi phí học ngoại ngữ"): the focus counts, the rest of the question breaks ties."""
+        focus = self.scorer.question_terms(frame.focus)
+        topic = self.scorer.question_terms(frame.topic or frame.focus)
+        picks = []
+        for chunk in pool:
+            path = SECTION_SEPARATOR.join(chunk.section_path)
+            for sentence in chunk.sentences:
+                if sentence.heading or _is_label(sentence):
+                    continue
+                own = self.scorer.coverage(focus, sentence.text)
+                picks.append(_Pick(chunk, sentence, own + 0.5 * self.scorer.coverage(topic, sentence.text, path)))
+        return picks
 
     def evidence_score(self, question: str, result: SearchResult) -> float:
         """The gate's signal, exposed for calibration by the eval harness."""
@@ -160,7 +224,15 @@ class ExtractiveComposer:
             return ""
         return None
 
-    def refuse(self, result: SearchResult, documents: dict[str, DocumentMeta], reason: str = "") -> Answer:
+    def refuse(
+        self,
+        result: SearchResult,
+        documents: dict[str, DocumentMeta],
+        reason: str = "",
+        frame: QuestionFrame | None = None,
+        nearby: list[_Pick] | None = None,
+    ) -> Answer:
+        """The fixed refusal sentence, the reason, and — cited — what the documents say nearby."""
         suggestions = [
             Suggestion(
                 doc_id=p.chunk.doc_id,
@@ -174,30 +246,113 @@ class ExtractiveComposer:
         lines = [self.prompts.answer.refusal]
         if reason:
             lines.append(reason)
-        if suggestions:
+        writer = _Writer(documents, self.prompts)
+        near = sorted(nearby or [], key=lambda p: -p.score)[:2]
+        if near:
+            lines.append(self.prompts.answer.nearby_intro)
+            lines += writer.lines([(p.chunk, p.sentence, _display(p.sentence)) for p in near])
+            lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
+        elif suggestions:
             lines.append(self.prompts.answer.suggestions_intro)
             lines.extend(
-                f"- {document_label(documents.get(p.chunk.doc_id), p.chunk)}, {p.chunk.section}"
+                f"- {document_label(documents.get(p.chunk.doc_id), p.chunk.title)}, {p.chunk.section}"
                 for p in result.passages[:3]
             )
-        return Answer(answer="\n".join(lines), refused=True, suggestions=suggestions)
+        return Answer(
+            answer="\n".join(lines),
+            refused=True,
+            citations=writer.citations,
+            suggestions=suggestions,
+            nearby=writer.answer_lines,
+            frame=frame,
+        )
 
-    def _compose(self, picks: list[_Pick], documents: dict[str, DocumentMeta]) -> Answer:
-        citations: list[Citation] = []
-        lines = [self.prompts.answer.intro]
+    def _compose_values(
+        self, matches: list[FactMatch], picks: list[_Pick], documents: dict[str, DocumentMeta], frame: QuestionFrame
+    ) -> Answer:
+        best = matches[0].score
+        kept = [m for m in matches if m.score >= self.settings.value_keep_ratio * best]
+        differing = contradictions(kept)
+        by_sentence: dict[tuple[str, int], list[FactMatch]] = {}
+        for match in kept:
+            by_sentence.setdefault((match.chunk.chunk_id, match.sentence.line_start), []).append(match)
+        # one sentence per passage: a project's money is one total per sub-project, its split is detail
+        best_of_chunk: dict[str, list[FactMatch]] = {}
+        for group in by_sentence.values():
+            best_of_chunk.setdefault(group[0].chunk.chunk_id, group)
+        chosen = list(best_of_chunk.values())[: self.settings.max_direct_lines]
+        for a, b in differing:  # both readings of a contradiction are stated, whatever their rank
+            for m in (a, b):
+                group = by_sentence[(m.chunk.chunk_id, m.sentence.line_start)]
+                if group not in chosen:
+                    chosen.append(group)
+        chosen.sort(key=lambda g: (g[0].chunk.doc_id, g[0].chunk.ordinal, g[0].sentence.line_start))
+        writer = _Writer(documents, self.prompts)
+        lines = writer.lines([(g[0].chunk, g[0].sentence, _shown(g[0].sentence, g)) for g in chosen])
+        if differing:
+            lines.append(self.prompts.answer.contradiction)
+        direct = list(writer.answer_lines)
+        cited = {(c.chunk_id, c.line_start) for c in writer.citations}
+        related = [p for p in picks if (p.chunk.chunk_id, p.sentence.line_start) not in cited]
+        if related:
+            lines += ["", self.prompts.answer.related_heading]
+            lines += writer.lines([(p.chunk, p.sentence, _display(p.sentence)) for p in related], headers=False)
+        lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
+        return Answer(
+            answer="\n".join(lines),
+            refused=False,
+            citations=writer.citations,
+            direct=direct,
+            contradiction=bool(differing),
+            frame=frame,
+        )
+
+    def _compose(self, picks: list[_Pick], documents: dict[str, DocumentMeta], frame: QuestionFrame) -> Answer:
+        writer = _Writer(documents, self.prompts)
+        lines = []
         localities = {getattr(documents.get(p.chunk.doc_id), "locality", None) for p in picks}
         if len(localities) > 1:
             lines.append(self.prompts.answer.several_localities)
-        current: tuple[str, str] | None = None
-        for pick in picks:
-            chunk = pick.chunk
-            meta = documents.get(chunk.doc_id)
-            heading = (chunk.doc_id, chunk.section)
-            if heading != current:
-                lines.append("")
-                lines.append(f"{document_label(meta, chunk)}, {SECTION_SEPARATOR.join(chunk.section_path[-3:])}:")
-                current = heading
-            n = len(citations) + 1
-            citations.append(Citation.of(n, chunk, pick.sentence, meta.locality if meta else None))
-            lines.append(f"- {_display(pick.sentence)} [{n}]")
-        return Answer(answer="\n".join(lines), refused=False, citations=citations)
+        lines += writer.lines([(p.chunk, p.sentence, _display(p.sentence)) for p in picks])
+        lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
+        return Answer(
+            answer="\n".join(lines), refused=False, citations=writer.citations, direct=writer.answer_lines, frame=frame
+        )
+
+
+class _Writer:
+    """Numbers the quoted sentences [n] in order and writes them under short scope headers; the full
+    document label of each citation goes to the sources list, so the asked value comes first."""
+
+    def __init__(self, documents: dict[str, DocumentMeta], prompts: Prompts) -> None:
+        self.documents = documents
+        self.texts = prompts.answer
+        self.citations: list[Citation] = []
+        self.answer_lines: list[AnswerLine] = []
+        self._current: str | None = None
+
+    def lines(self, quoted: list[tuple[Chunk, Sentence, str]], headers: bool = True) -> list[str]:
+        out: list[str] = []
+        for chunk, sentence, shown in quoted:
+            meta = self.documents.get(chunk.doc_id)
+            place = _place(meta)
+            scope = short_scope(chunk) + (f" ({place})" if place else "")
+            if headers and scope != self._current:
+                out.append(f"{scope}:")
+                self._current = scope
+            n = len(self.citations) + 1
+            self.citations.append(Citation.of(n, chunk, sentence, meta.locality if meta else None))
+            self.answer_lines.append(AnswerLine(text=shown, citations=[n], scope=scope))
+            out.append(f"- {shown} [{n}]")
+        return out
+
+    def sources(self) -> list[str]:
+        out = []
+        for c in self.citations:
+            meta = self.documents.get(c.doc_id)
+            where = self.texts.line if c.line_start == c.line_end else self.texts.lines
+            lines = where.format(start=c.line_start, end=c.line_end)
+            path = SECTION_SEPARATOR.join(c.section.split(SECTION_SEPARATOR)[-3:])
+            label = document_label(meta, c.title)
+            out.append(f"[{c.n}] {label}, {path}, {lines}")
+        return out

@@ -7,6 +7,7 @@ citation quotes the passage sentence closest to the statement that cites it, so 
 
 from __future__ import annotations
 
+import html
 import re
 
 from langchain_core.language_models import BaseChatModel
@@ -22,9 +23,17 @@ from prompts import Prompts
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 _PASSAGES = 5
+# any opening or closing tag of the fence, whatever its case, spacing or attributes: "</DOAN>", "< doan so=9>"
+_FENCE_TAG = re.compile(r"<\s*/?\s*doan\b[^>]*>?", re.IGNORECASE)
+
+
+class LLMNotConfiguredError(RuntimeError):
+    """mode "llm" asked of a server with no LLM endpoint: never fall back to a vendor's public one."""
 
 
 def default_chat_model(settings: LLMSettings) -> BaseChatModel:
+    if not settings.base_url:
+        raise LLMNotConfiguredError
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -35,6 +44,16 @@ def default_chat_model(settings: LLMSettings) -> BaseChatModel:
         temperature=settings.temperature,
         max_retries=0,
     )
+
+
+def _data(text: str) -> str:
+    """Passage text with every fence-like tag defused, so the only fence tags are ours."""
+    return _FENCE_TAG.sub(lambda m: "‹" + m.group(0)[1:], text)
+
+
+def _attribute(text: str) -> str:
+    """A title or heading as a fence attribute value: no quote can close it, no tag can open."""
+    return html.escape(_data(text).replace("\n", " "), quote=True)
 
 
 def _digits(number: str) -> str:
@@ -54,24 +73,38 @@ class LLMComposer:
         self.prompts = prompts
         self.model = model
 
-    def messages(self, question: str, passages: list[ScoredChunk]) -> list[SystemMessage | HumanMessage]:
+    def messages(
+        self, question: str, passages: list[ScoredChunk], extractive: Answer | None = None
+    ) -> list[SystemMessage | HumanMessage]:
+        """The fenced passages, plus the frame and the values the extractive stage found in them, so the
+        model states those first instead of choosing its own."""
         llm = self.prompts.llm
+        frame = extractive.frame.label if extractive is not None and extractive.frame is not None else question
+        numbers = {p.chunk.chunk_id: n for n, p in enumerate(passages, start=1)}
+        direct, cited = (extractive.direct, extractive.citations) if extractive is not None else ([], [])
+        facts = "\n".join(
+            f"- {_data(line.text)} [{numbers[c.chunk_id]}]"
+            for line in direct
+            for c in cited
+            if c.n in line.citations and c.chunk_id in numbers
+        )
         fenced = "\n".join(
             llm.passage.format(
-                n=n, title=p.chunk.title, section=p.chunk.section, text=p.chunk.text.replace("</doan>", "< /doan>")
+                n=n, title=_attribute(p.chunk.title), section=_attribute(p.chunk.section), text=_data(p.chunk.text)
             )
             for n, p in enumerate(passages, start=1)
         )
         return [
             SystemMessage(llm.system.format(refusal=self.prompts.answer.refusal)),
-            HumanMessage(llm.user.format(passages=fenced, question=question)),
+            HumanMessage(llm.user.format(passages=fenced, question=question, frame=_data(frame), facts=facts or "-")),
         ]
 
     def run(self, question: str, result: SearchResult, fallback: Answer) -> Answer:
         passages = result.passages[:_PASSAGES]
+        # without an endpoint this raises LLMNotConfiguredError: the caller answers it as a clear error
+        model = self.model or default_chat_model(self.settings)
         try:
-            model = self.model or default_chat_model(self.settings)
-            reply = model.invoke(self.messages(question, passages))
+            reply = model.invoke(self.messages(question, passages, fallback))
             text = str(reply.content).strip()
         except Exception:  # any failure of an optional remote model: timeouts, HTTP, parsing
             return fallback.model_copy(update={"warnings": [*fallback.warnings, self.prompts.answer.llm_fallback]})
@@ -82,11 +115,20 @@ class LLMComposer:
         return self._checked(text, passages)
 
     def _checked(self, text: str, passages: list[ScoredChunk]) -> Answer:
+        """Each line keeps only markers of real passages, and is kept only when every figure it states is
+        in the passages it cites: a line with a figure from nowhere is dropped and named in a warning."""
         citations: dict[int, Citation] = {}
         kept_lines = []
+        unverified: set[str] = set()
         for line in text.splitlines():
             valid = [int(n) for n in _MARKER.findall(line) if 1 <= int(n) <= len(passages)]
             line = _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= len(passages) else "", line)
+            cited_text = " ".join(_digits(passages[n - 1].chunk.text) for n in valid)
+            figures = _NUMBER.findall(_MARKER.sub("", line))
+            missing = {n for n in figures if len(_digits(n)) > 1 and _digits(n) not in cited_text}
+            if missing:
+                unverified |= missing
+                continue
             for n in valid:
                 chunk = passages[n - 1].chunk
                 sentence = _closest_sentence(
@@ -96,11 +138,8 @@ class LLMComposer:
                 )
                 citations.setdefault(n, Citation.of(n, chunk, sentence))
             kept_lines.append(line)
-        cited_text = " ".join(_digits(passages[n - 1].chunk.text) for n in citations)
-        unverified = sorted(
-            {n for n in _NUMBER.findall(_MARKER.sub("", text)) if len(_digits(n)) > 1 and _digits(n) not in cited_text}
-        )
-        warnings = [self.prompts.answer.unverified_numbers.format(numbers=", ".join(unverified))] if unverified else []
+        numbers = ", ".join(sorted(unverified))
+        warnings = [self.prompts.answer.unverified_numbers.format(numbers=numbers)] if unverified else []
         return Answer(
             answer="\n".join(kept_lines),
             refused=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assistant.retrieval.frame import QuestionFrame
 from ingest.models import Chunk, Sentence
 
 
@@ -43,9 +44,21 @@ class Suggestion(BaseModel):
     locality: str | None = None
 
 
+class AnswerLine(BaseModel):
+    """One line of the direct answer (or of what the documents say nearby), in the documents' words."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list, description="the [n] of the quotes it rests on")
+    scope: str = Field("", description="which project / sub-project and document the line is about")
+
+
 class Answer(BaseModel):
     answer: str
     refused: bool
+    direct: list[AnswerLine] = Field(default_factory=list, description="the asked value(s), stated first")
+    nearby: list[AnswerLine] = Field(default_factory=list, description="for refusals: what the documents do say")
+    contradiction: bool = Field(False, description="the documents give different values; both are in direct")
+    frame: QuestionFrame | None = None
     citations: list[Citation] = Field(default_factory=list)
     suggestions: list[Suggestion] = Field(default_factory=list)
     mode: str = "extractive"

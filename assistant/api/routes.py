@@ -8,9 +8,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from sse_starlette.sse import EventSourceResponse
 
 from assistant.api.deps import ConversationsDep, PromptsDep, ReadAccess, ServiceDep
+from assistant.api.errors import ERROR_RESPONSES
 from assistant.api.schemas import (
     AskRequest,
     AskResponse,
@@ -18,15 +20,17 @@ from assistant.api.schemas import (
     ChatResponse,
     DocumentDetail,
     DocumentSummary,
+    FrameView,
     Health,
     Passage,
     PassageDetail,
+    question_too_long,
 )
-from assistant.conversation import Turn, effective_question
 from assistant.outline import outline
 from assistant.service import AskOutcome, AssistantService
+from ingest.models import DocumentMeta
 
-router = APIRouter(dependencies=[ReadAccess])
+router = APIRouter(dependencies=[ReadAccess], responses=ERROR_RESPONSES)
 _CONTEXT_LINES = 6
 
 
@@ -38,27 +42,41 @@ def _response(outcome: AskOutcome) -> AskResponse:
         citations=a.citations,
         passages=[Passage.of(p) for p in outcome.passages],
         suggestions=a.suggestions,
+        direct=a.direct,
+        nearby=a.nearby,
+        contradiction=a.contradiction,
+        frame=FrameView.of(a.frame) if a.frame else None,
         mode=a.mode,
         warnings=a.warnings,
         timings_ms={k: round(v, 2) for k, v in outcome.timings_ms.items()},
     )
 
 
+def _check_length(request: AskRequest, service: AssistantService) -> None:
+    """The question limit of this app's settings, answered as the 422 the other field errors get."""
+    message = question_too_long(request.question, service.settings.server)
+    if message is not None:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "question"), "msg": message, "input": request.question}]
+        )
+
+
 @router.post("/api/ask", response_model=AskResponse, tags=["hỏi đáp"])
 def ask(request: AskRequest, service: ServiceDep) -> AskResponse:
-    return _response(service.ask(request.question, request.top_k, request.filters, request.mode))
+    _check_length(request, service)
+    return _response(service.ask(request.question, request.top_k, request.filters, request.mode, request.scope))
 
 
 def _chat_turn(request: ChatRequest, service: AssistantService, conversations: ConversationsDep) -> ChatResponse:
+    _check_length(request, service)
     conversation = conversations.get_or_create(request.conversation_id)
-    question = effective_question(conversation, request.question, service.search.analyze(request.question))
-    outcome = service.ask(question, request.top_k, request.filters, request.mode)
-    localities = outcome.search.intent.localities if outcome.search else []
-    conversation.turns.append(Turn(request.question, question, localities))
+    outcome = service.ask(
+        request.question, request.top_k, request.filters, request.mode, request.scope, conversation=conversation
+    )
     return ChatResponse(
         **_response(outcome).model_dump(),
         conversation_id=conversation.conversation_id,
-        effective_question=question,
+        effective_question=outcome.effective_question,
     )
 
 
@@ -66,11 +84,12 @@ def _chat_turn(request: ChatRequest, service: AssistantService, conversations: C
 async def chat(
     request: ChatRequest, service: ServiceDep, conversations: ConversationsDep
 ) -> ChatResponse | EventSourceResponse:
+    # the turn is answered before the stream opens, so a failure is an HTTP error, not an empty 200 stream
+    response = await run_in_threadpool(_chat_turn, request, service, conversations)
     if not request.stream:
-        return await run_in_threadpool(_chat_turn, request, service, conversations)
+        return response
 
     async def events() -> AsyncIterator[dict[str, str]]:
-        response = await run_in_threadpool(_chat_turn, request, service, conversations)
         yield {"event": "meta", "data": json.dumps({"conversation_id": response.conversation_id})}
         for line in response.answer.splitlines(keepends=True):
             yield {"event": "delta", "data": json.dumps({"text": line}, ensure_ascii=False)}
@@ -86,8 +105,18 @@ def documents(service: ServiceDep) -> list[DocumentSummary]:
         doc_id = chunk_id.rsplit(":", 1)[0]
         counts[doc_id] = counts.get(doc_id, 0) + 1
     return [
-        DocumentSummary(**d.model_dump(), chunks=counts.get(d.doc_id, 0)) for d in service.store.catalog.documents()
+        DocumentSummary(**_shown(service, d).model_dump(), chunks=counts.get(d.doc_id, 0))
+        for d in service.store.catalog.documents()
     ]
+
+
+def _shown(service: AssistantService, meta: DocumentMeta) -> DocumentMeta:
+    """The document with its path relative to the corpus or the data dir: server paths stay on the server."""
+    path = Path(meta.path)
+    for root in (service.settings.corpus_dir, service.settings.data_dir):
+        if path.is_relative_to(root.resolve()):
+            return meta.model_copy(update={"path": path.relative_to(root.resolve()).as_posix()})
+    return meta.model_copy(update={"path": path.name})
 
 
 @router.get("/api/documents/{doc_id}", response_model=DocumentDetail, tags=["tài liệu"])
@@ -96,7 +125,7 @@ def document(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> DocumentD
     if meta is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, prompts.errors.not_found_document.format(doc_id=doc_id))
     chunks = service.store.catalog.chunks(doc_id)
-    return DocumentDetail(**meta.model_dump(), chunks=len(chunks), outline=outline(chunks))
+    return DocumentDetail(**_shown(service, meta).model_dump(), chunks=len(chunks), outline=outline(chunks))
 
 
 @router.get("/api/passages/{chunk_id}", response_model=PassageDetail, tags=["tài liệu"])
@@ -114,11 +143,11 @@ def passage(chunk_id: str, service: ServiceDep, prompts: PromptsDep) -> PassageD
 
 
 def _document_lines(service: AssistantService, doc_id: str) -> list[str]:
-    from ingest.loaders import LoadError, load
+    from ingest.loaders import LoadError, collection_loader
 
     path = service.store.catalog.paths().get(doc_id)
     try:
-        return load(Path(path)).lines if path else []
+        return collection_loader(service.settings).run(Path(path)).lines if path else []
     except (LoadError, OSError):
         return []  # the file moved or broke since ingest: the passage itself is still served
 

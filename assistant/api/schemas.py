@@ -4,21 +4,35 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.answer.models import Citation, Suggestion
+from assistant.answer.models import AnswerLine, Citation, Suggestion
+from assistant.api.errors import lone_surrogate
 from assistant.outline import OutlineEntry
+from assistant.retrieval.frame import AskedType, QuestionFrame, Scope
 from assistant.retrieval.hybrid import ScoredChunk, SearchFilters
-from assistant.settings import get_settings
-from ingest.models import DocumentMeta, Footnote, Sentence
+from assistant.settings import ServerSettings
+from ingest.models import DocumentMeta, Fact, Footnote, Sentence
 from prompts import get_prompts
+
+
+class Filters(SearchFilters):
+    # a misspelt filter ("localty") must not quietly give an unfiltered answer
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequestScope(Scope):
+    model_config = ConfigDict(extra="forbid")
 
 
 class AskRequest(BaseModel):
     question: str = Field(description="câu hỏi, có hoặc không dấu")
     top_k: int = Field(5, ge=1, le=50)
-    filters: SearchFilters | None = None
+    filters: Filters | None = None
     mode: Literal["extractive", "llm"] = "extractive"
+    scope: RequestScope | None = Field(
+        None, description="what the user set explicitly (place, year, project, field…): wins over the question's words"
+    )
 
     @field_validator("question")
     @classmethod
@@ -27,10 +41,25 @@ class AskRequest(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError(errors.question_empty)
-        limit = get_settings().server.max_question_chars
-        if len(value) > limit:
-            raise ValueError(errors.question_too_long.format(max=limit, length=len(value)))
-        return value
+        return value  # the length limit is the app's own: see ``question_too_long``
+
+    @model_validator(mode="before")
+    @classmethod
+    def _encodable(cls, data: object) -> object:
+        # JSON's "\ud800" decodes to half a surrogate pair, which no encoder accepts: refuse it here, as a 422
+        position = lone_surrogate(data)
+        if position is not None:
+            raise ValueError(get_prompts().errors.lone_surrogate.format(position=position))
+        return data
+
+
+def question_too_long(question: str, server: ServerSettings) -> str | None:
+    """The message for a question over the limit of the app's own settings (checked where they are known,
+    not here from the process-wide defaults: an app built with its own Settings keeps its own limit)."""
+    limit = server.max_question_chars
+    if len(question) <= limit:
+        return None
+    return get_prompts().errors.question_too_long.format(max=limit, length=len(question))
 
 
 class ChatRequest(AskRequest):
@@ -65,12 +94,31 @@ class Passage(BaseModel):
         )
 
 
+class FrameView(BaseModel):
+    """What was understood: shown as "Đang hỏi: Kinh phí · Dự án 4 · Ia H'Drai · 2025" and editable."""
+
+    asked: AskedType
+    focus: str
+    per: str | None = None
+    role: str | None = None
+    scope: Scope
+    label: str
+
+    @classmethod
+    def of(cls, frame: QuestionFrame) -> FrameView:
+        return cls(**frame.model_dump(), label=frame.label)
+
+
 class AskResponse(BaseModel):
     answer: str
     refused: bool
     citations: list[Citation]
     passages: list[Passage]
     suggestions: list[Suggestion] = []
+    direct: list[AnswerLine] = Field([], description="the asked value(s) first, each citing its quotes [n]")
+    nearby: list[AnswerLine] = Field([], description="refused: what the documents do say about the topic")
+    contradiction: bool = Field(False, description="the documents differ; direct gives both readings")
+    frame: FrameView | None = None
     mode: str = "extractive"
     warnings: list[str] = []
     timings_ms: dict[str, float]
@@ -102,6 +150,7 @@ class PassageDetail(BaseModel):
     line_end: int
     sentences: list[Sentence]
     footnotes: list[Footnote]
+    facts: list[Fact] = Field([], description="typed values the passage states: amounts, rates, dates, offices …")
     context_before: list[str] = Field(description="source lines just before the passage")
     context_after: list[str] = Field(description="source lines just after the passage")
 

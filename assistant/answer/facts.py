@@ -1,0 +1,140 @@
+"""Which typed facts answer a question frame: the kind asked, per the unit asked, in the scope asked.
+
+Hard constraints first (a rate is not an amount, a total is not an amount per household, Tiểu dự án 2's
+money is not Tiểu dự án 3's), then the focus: how much of the question's weighted vocabulary the fact's
+sentence and section carry. What passes both is what the answer may state; when nothing does, the
+question is not answered by these documents, whatever related sentences they hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.answer.scoring import EvidenceScorer
+from assistant.retrieval.frame import QuestionFrame
+from core.text import fold
+from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Fact, Sentence
+
+DOCUMENT_NUMBER = re.compile(r"\d+/(?:\d{4}/)?[\w.&-]*[A-Za-zĐđ][\w.&-]*", re.UNICODE)
+_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    chunk: Chunk
+    fact: Fact
+    sentence: Sentence
+    score: float
+
+
+def _sentence_of(chunk: Chunk, fact: Fact) -> Sentence | None:
+    return next(
+        (s for s in chunk.sentences if s.text == fact.text and s.line_start == fact.line_start),
+        None,
+    )
+
+
+def _in_path(chunk: Chunk, name: str | None) -> bool:
+    return name is None or fold(name) in fold(SECTION_SEPARATOR.join(chunk.section_path))
+
+
+class FactMatcher:
+    """Pipeline step: frame + candidate chunks → the facts that state the asked value, best first."""
+
+    def __init__(self, scorer: EvidenceScorer, min_score: float) -> None:
+        if not 0 <= min_score <= 1:
+            raise ValueError("min_score phải trong khoảng 0–1")
+        self.scorer = scorer
+        self.min_score = min_score
+
+    def run(
+        self, question: str, frame: QuestionFrame, chunks: Iterable[Chunk], documents: dict[str, DocumentMeta]
+    ) -> list[FactMatch]:
+        terms = self.scorer.question_terms(frame.topic or frame.focus or question)
+        numbers = set(DOCUMENT_NUMBER.findall(question))
+        matches: list[FactMatch] = []
+        seen: set[tuple[str, int, str]] = set()
+        for chunk in chunks:
+            if not (_in_path(chunk, frame.scope.project) and _in_path(chunk, frame.scope.subproject)):
+                continue
+            meta = documents.get(chunk.doc_id)
+            context = SECTION_SEPARATOR.join(chunk.section_path)
+            for fact in chunk.facts:
+                key = (chunk.doc_id, fact.line_start, fact.value)
+                if key in seen or not self._fits(frame, fact, chunk, meta, numbers):
+                    continue
+                sentence = _sentence_of(chunk, fact)
+                if sentence is None:
+                    continue
+                # the clause that holds the value counts as much as its sentence and section together: "hộ mới
+                # thoát nghèo (trong vòng 36 tháng" answers how long, "thời gian tách hộ … tối thiểu 03 năm" does not
+                score = (
+                    self.scorer.coverage(terms, fact.subject) + self.scorer.coverage(terms, fact.text, context)
+                ) / 2
+                if score >= self.min_score:
+                    seen.add(key)
+                    matches.append(FactMatch(chunk, fact, sentence, score))
+        matches.sort(key=lambda m: -m.score)
+        return matches
+
+    @staticmethod
+    def _fits(
+        frame: QuestionFrame, fact: Fact, chunk: Chunk, meta: DocumentMeta | None, numbers: set[str]
+    ) -> bool:
+        asked = frame.asked
+        if asked == "date":
+            kind_ok = fact.kind == "date" or (fact.kind == "document" and fact.date is not None)
+        else:
+            kind_ok = fact.kind == asked
+        if not kind_ok:
+            return False
+        if frame.per is not None and fact.per != frame.per:
+            return False  # a total, or a value per something else, is not the value per unit asked
+        if frame.per is None and fact.per is not None and asked == "amount":
+            return False  # a per-household rate does not answer "how much does the project get"
+        if frame.role is not None and fact.kind == "office" and fact.role != frame.role:
+            return False
+        if numbers and fact.kind in ("document", "date") and not (fact.number and fact.number in numbers):
+            return False  # a question naming a document is about that document (its own date, not a neighbour's)
+        funding = frame.scope.funding
+        if funding is not None and funding not in fact.funding and fold(funding) not in fold(chunk.section):
+            return False
+        year = frame.scope.year
+        if year is not None:
+            stated = {int(y) for y in _YEAR.findall(f"{chunk.section} {fact.text}")}
+            if stated and year not in stated:
+                return False  # "Năm 2022: … 716 triệu đồng" does not answer 2024
+            if not stated and meta is not None and meta.years and year not in meta.years:
+                return False
+        return True
+
+
+def contradictions(matches: list[FactMatch]) -> list[tuple[FactMatch, FactMatch]]:
+    """Pairs of matches that give different values for the same thing: one document number printed with
+    two dates, or one subject ("Nhu cầu vốn" of one section) with two figures in two sentences."""
+    pairs = []
+    for i, a in enumerate(matches):
+        for b in matches[i + 1 :]:
+            if a.sentence.text == b.sentence.text:
+                continue
+            fa, fb = a.fact, b.fact
+            if fa.kind == fb.kind == "document" and fa.number == fb.number and fa.date and fb.date:
+                if _date_key(fa.date) != _date_key(fb.date):
+                    pairs.append((a, b))
+            elif (
+                fa.kind == fb.kind
+                and fa.kind in ("amount", "percent", "count")
+                and fa.number != fb.number
+                and a.chunk.section_path == b.chunk.section_path
+                and fa.subject
+                and fold(fa.subject)[-40:] == fold(fb.subject)[-40:]
+            ):
+                pairs.append((a, b))
+    return pairs
+
+
+def _date_key(date: str) -> tuple[int, ...]:
+    """ "11/7/2022" and "11 tháng 7 năm 2022" are one date."""
+    return tuple(int(n) for n in re.findall(r"\d+", date))

@@ -1,0 +1,54 @@
+"""A follow-up's frame: what it changes replaces, what it leaves open comes from the previous turn.
+
+"còn kinh phí thì sao?" after "Dự án 4 ở Ia H'Drai hỗ trợ những ai?" changes the field: it keeps the
+project and the place, but not the previous topic's words (searching for beneficiaries again would
+answer beneficiaries again). "thế còn ở Krông Nô?" changes the place: it keeps the asked field and
+topic; the year goes with the place, since each place's plan covers its own years.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.conversation import Conversation, effective_question, strip_places
+from assistant.retrieval.frame import QuestionFrame
+from assistant.retrieval.query import QueryIntent
+from core.text import fold
+
+_YEAR = re.compile(r"(?:năm\s+|nam\s+)?\b20[0-4]\d\b", re.IGNORECASE)
+
+
+def _missing(question: str, names: list[str | None]) -> list[str]:
+    folded = fold(question)
+    return [name for name in names if name and fold(name) not in folded]
+
+
+def resolve_follow_up(
+    conversation: Conversation, question: str, frame: QuestionFrame, intent: QueryIntent
+) -> tuple[str, QuestionFrame]:
+    """(the question to search for, the frame to answer) given the conversation so far."""
+    inherited = effective_question(conversation, question, intent)
+    previous = conversation.turns[-1] if conversation.turns else None
+    if previous is None or previous.frame is None or inherited == question:
+        return inherited, frame
+    before = previous.frame
+    scope = frame.scope.merged_over(before.scope)
+    new_place = frame.scope.locality is not None and frame.scope.locality != before.scope.locality
+    changes_field = (frame.scope.field is not None and frame.scope.field != before.scope.field) or (
+        frame.asked != "text" and frame.asked != before.asked
+    )
+    if new_place and frame.scope.year is None:
+        scope = scope.model_copy(update={"year": None})
+    if changes_field:
+        resolved = frame.model_copy(update={"scope": scope})
+        context: list[str | None] = [scope.project, scope.subproject, scope.locality]
+        context.append(f"năm {scope.year}" if scope.year else None)
+        return " ".join([question, *_missing(question, context)]), resolved
+    resolved = before.model_copy(update={"scope": scope})
+    topic = strip_places(previous.effective, previous.localities)
+    if new_place:
+        topic = _YEAR.sub("", topic)
+    place = [] if frame.scope.locality else _missing(question, [scope.locality])
+    room = max(conversation.max_chars - len(question) - 1, 0)
+    topic = " ".join(topic.split())[:room]
+    return " ".join(part for part in (question, topic, *place) if part), resolved

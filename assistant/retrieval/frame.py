@@ -1,0 +1,143 @@
+"""The question frame: what is asked (a kind of value), of what and per what (the focus), and where
+(the scope: place, year, Dự án / Tiểu dự án, field, funding source).
+
+An answer is only right when it states a value of the asked kind for the asked focus and scope: "bao
+nhiêu phần trăm chi phí học ngoại ngữ" is not answered by a sentence saying "một phần chi phí", "mức
+hỗ trợ mỗi hộ" not by a model's total. The frame is what the answer stage checks facts against, what a
+follow-up inherits, and what the page shows as "Đang hỏi: Kinh phí · Dự án 4 · Ia H'Drai · 2025".
+Cues come from ``corpus/vocabulary.toml`` and the field cues of the query analyser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.retrieval.query import QueryIntent
+from core.text import fold
+from ingest.vocabulary import Vocabulary, load_vocabulary
+
+AskedType = Literal[
+    "amount", "percent", "count", "duration", "date", "document", "office", "list", "yesno", "comparison", "text"
+]
+# the asked types whose answer is one value: these must be found as a typed fact, or the answer is refused
+VALUE_TYPES: frozenset[str] = frozenset({"amount", "percent", "count", "duration", "date", "document", "office"})
+_ASKED_LABELS = {
+    "amount": "Số tiền",
+    "percent": "Tỷ lệ",
+    "count": "Số lượng",
+    "duration": "Thời hạn",
+    "date": "Thời điểm",
+    "document": "Văn bản",
+    "office": "Cơ quan",
+    "list": "Danh sách",
+    "yesno": "Có / không",
+    "comparison": "So sánh",
+    "text": "Nội dung",
+}
+_ORDER = ("comparison", "percent", "duration", "date", "document", "office", "count", "amount", "yesno", "list")
+_ABBREVIATED_PROJECT = re.compile(r"\b(T?DA)\s?(\d{1,2})\b")
+
+
+class Scope(BaseModel):
+    locality: str | None = Field(None, description="the place asked about, e.g. Ia H'Drai")
+    year: int | None = Field(None, description="the year asked about")
+    project: str | None = Field(None, description="e.g. Dự án 4")
+    subproject: str | None = Field(None, description="e.g. Tiểu dự án 3")
+    field: str | None = Field(None, description="the field of a project: Đối tượng, Kinh phí, Phân công thực hiện …")
+    funding: str | None = Field(None, description="vốn đầu tư, vốn sự nghiệp, ngân sách trung ương …")
+
+    def merged_over(self, previous: Scope) -> Scope:
+        """This scope, with what it leaves open taken from ``previous`` (a follow-up's inheritance)."""
+        mine = self.model_dump()
+        return Scope.model_validate({k: v if v is not None else getattr(previous, k) for k, v in mine.items()})
+
+
+class QuestionFrame(BaseModel):
+    asked: AskedType
+    focus: str = Field(description="what the value is of, in the question's words (after the asked cue)")
+    topic: str = Field("", description="all content words of the question: what a matching passage is about")
+    per: str | None = Field(None, description="the unit the value is asked per: hộ, người, tháng …")
+    role: str | None = Field(None, description="for offices: chủ trì or phối hợp")
+    scope: Scope = Field(default_factory=Scope)
+
+    @property
+    def label(self) -> str:
+        """ "Kinh phí · Dự án 4 › Tiểu dự án 2 · Ia H'Drai · 2025"."""
+        s = self.scope
+        what = s.field or _ASKED_LABELS[self.asked]
+        project = " › ".join(p for p in (s.project, s.subproject) if p)
+        parts = [what, project, s.funding, s.locality, str(s.year) if s.year else None]
+        return " · ".join(p for p in parts if p)
+
+
+def _display_project(folded: str) -> tuple[str | None, str | None]:
+    project = subproject = None
+    for kind, number in re.findall(r"\b(tieu du an|du an)\s+(\d+)", folded):
+        if kind == "tieu du an":
+            subproject = subproject or f"Tiểu dự án {int(number)}"
+        else:
+            project = project or f"Dự án {int(number)}"
+    return project, subproject
+
+
+def expand_abbreviations(question: str) -> str:
+    """ "DA4", "TDA 3" as officers type them → "Dự án 4", "Tiểu dự án 3" (upper case only: "da" is a word)."""
+    return _ABBREVIATED_PROJECT.sub(
+        lambda m: f"{'Tiểu dự án' if m.group(1) == 'TDA' else 'Dự án'} {m.group(2)}", question
+    )
+
+
+class FrameReader:
+    """Pipeline step: question + its QueryIntent → QuestionFrame."""
+
+    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+        self.vocabulary = vocabulary or load_vocabulary()
+        missing = [kind for kind in _ORDER if kind not in self.vocabulary.asked]
+        if missing:
+            raise ValueError(f"Tệp từ vựng thiếu mục [asked] cho: {', '.join(missing)}")
+
+    def asked(self, folded: str) -> tuple[AskedType, int]:
+        """The asked type and where its cue ends in the folded question (0 when no cue is there)."""
+        cues = self.vocabulary.asked
+        for kind in _ORDER:
+            for cue in cues[kind]:
+                if m := re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded):
+                    return kind, m.end()  # type: ignore[return-value]  # _ORDER holds AskedType values
+        return "text", 0
+
+    def run(self, question: str, intent: QueryIntent) -> QuestionFrame:
+        folded = fold(expand_abbreviations(question))
+        project, subproject = _display_project(folded)
+        asked, cue_end = self.asked(folded)
+        per = next(
+            (unit for cue, unit in self.vocabulary.per.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded)),
+            None,
+        )
+        funding = self.vocabulary.funding_in(folded)
+        role = self.vocabulary.role_in(folded) if asked == "office" else None
+        scope = Scope(
+            locality=intent.localities[0] if intent.localities else None,
+            year=intent.years[0] if intent.years else None,
+            project=project,
+            subproject=subproject,
+            field=intent.field,
+            funding=funding[0] if funding else None,
+        )
+        topic = self.content(question, intent)
+        # "bao nhiêu phần trăm [chi phí học ngoại ngữ]": what follows the cue is what the value is of
+        after = self.content(expand_abbreviations(question)[cue_end:], intent) if cue_end else ""
+        focus = after if len(after.split()) >= 2 else topic
+        return QuestionFrame(asked=asked, focus=focus, topic=topic, per=per, role=role, scope=scope)
+
+    def content(self, question: str, intent: QueryIntent) -> str:
+        """The question's own content words, without places, years, project numbers and question words."""
+        places = {w for place in intent.localities for w in fold(place).replace("'", "").split()}
+        words = []
+        for word in question.split():
+            bare = fold(word).strip("?,.;:!()\"'").replace("'", "")
+            if bare and bare not in self.vocabulary.stop_words and bare not in places and not bare.isdigit():
+                words.append(word.strip("?,.;:!"))
+        return " ".join(words)

@@ -1,0 +1,59 @@
+"""The value vocabulary (units, "per what", funding sources, roles, office names, asked-type cues).
+
+One data file, ``corpus/vocabulary.toml``, read by the fact extractor at ingest and by the question frame
+at question time, so a unit added there is both extracted from documents and understood in questions.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from core.text import fold
+
+DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "corpus" / "vocabulary.toml"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    money_units: tuple[str, ...]
+    count_units: tuple[str, ...]
+    duration_units: tuple[str, ...]
+    per: dict[str, str]  # folded cue → unit, longest cue first
+    funding: dict[str, tuple[str, ...]]  # source → folded cues
+    roles: dict[str, tuple[str, ...]]  # role → folded cues
+    office_heads: tuple[str, ...]  # folded
+    asked: dict[str, tuple[str, ...]]  # asked type → folded cues, in the order they are tried
+    stop_words: frozenset[str]  # folded words that are not part of a question's focus
+
+    def funding_in(self, folded: str) -> list[str]:
+        return [source for source, cues in self.funding.items() if any(cue in folded for cue in cues)]
+
+    def role_in(self, folded: str) -> str | None:
+        return next((role for role, cues in self.roles.items() if any(cue in folded for cue in cues)), None)
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"Tệp từ vựng: '{where}' phải là danh sách chuỗi không rỗng")
+    return tuple(value)
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path = DEFAULT_VOCABULARY) -> Vocabulary:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    units = data.get("units", {})
+    return Vocabulary(
+        money_units=_strings(units.get("money"), "units.money"),
+        count_units=tuple(sorted(_strings(units.get("count"), "units.count"), key=len, reverse=True)),
+        duration_units=_strings(units.get("duration"), "units.duration"),
+        # longest cue first: "moi nguoi lao dong" is per worker, not per person
+        per={fold(c): u for c, u in sorted(data.get("per", {}).items(), key=lambda item: -len(item[0]))},
+        funding={source: _strings(cues, f"funding.{source}") for source, cues in data.get("funding", {}).items()},
+        roles={role: _strings(cues, f"roles.{role}") for role, cues in data.get("roles", {}).items()},
+        office_heads=_strings(data.get("offices", {}).get("heads"), "offices.heads"),
+        asked={kind: _strings(cues, f"asked.{kind}") for kind, cues in data.get("asked", {}).items()},
+        stop_words=frozenset(fold(w) for w in _strings(data.get("focus", {}).get("stop"), "focus.stop")),
+    )
