@@ -226,6 +226,9 @@ def test_html_page_from_a_legal_portal(tmp_path: Path) -> None:
         "Dự án | Kinh phí",
         "Dự án 4 | 1.493",
     ]
+    xhtml = '<?xml version="1.0" encoding="utf-8"?><html><body><p>Điều 1. Phạm vi</p></body></html>'
+    (tmp_path / "x.htm").write_text(xhtml, encoding="utf-8")
+    assert load(tmp_path / "x.htm").lines == ["Điều 1. Phạm vi"]
 
 
 @pytest.mark.integration

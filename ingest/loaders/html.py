@@ -13,6 +13,7 @@ _BLOCKS = {
     "p", "div", "section", "article", "main", "li", "dt", "dd", "blockquote", "pre", "address",
     "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "ul", "ol", "dl", "figure", "figcaption", "caption", "center",
 }  # fmt: skip
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
@@ -31,7 +32,8 @@ def load_html(data: bytes) -> list[str]:
     from lxml import etree
 
     try:
-        root = lxml.html.document_fromstring(_decode(data))
+        # an XHTML page's "<?xml … encoding=…?>" is refused by lxml on decoded text; it was used already
+        root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", _decode(data), count=1))
     except (etree.ParserError, ValueError) as error:
         raise LoadError("unreadable", type(error).__name__) from error
     lines: list[str] = []
