@@ -1,129 +1,173 @@
-"""Write routes: upload a document (ingested in the background), follow the job, delete a document.
+"""Write routes: upload a document (ingested by the job worker), follow or cancel the job, delete a document.
 
 Every route here needs the API key; with no key configured the server accepts no writes at all, so a
-forgotten setting never leaves a district's collection open to changes.
+forgotten setting never leaves a district's collection open to changes. The key is checked before the
+body is read: the upload route declares no body parameter (FastAPI would read and spool the form
+before any dependency runs) and parses the form itself once the key has passed.
+
+Uploaded documents live in their own namespace (``tl-…`` ids, from the file's full name and a hash of
+it), so an upload never lands on a corpus document, and ``x.txt``/``x.pdf`` or ``a b.txt``/``a-b.txt``
+stay distinct. Uploading a name that already exists is a 409 unless ``replace=true``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-import threading
 import unicodedata
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, HTTPException, Request, UploadFile, status
-from pydantic import BaseModel
+import filelock
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from starlette.datastructures import UploadFile
 
 from assistant.api.deps import ServiceDep, require_write_key
-from assistant.service import AssistantService
+from assistant.api.errors import ERROR_RESPONSES, retry_after
+from assistant.jobs import PENDING, IngestWorker, Job
 from ingest.loaders import SUPPORTED_SUFFIXES
+from ingest.metadata import make_doc_id
 from ingest.pipeline import IngestPipeline
+from prompts import get_prompts
 
-router = APIRouter(dependencies=[Depends(require_write_key)], tags=["quản trị"])
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-
-
-class Job(BaseModel):
-    job_id: str
-    file: str
-    status: Literal["queued", "running", "done", "failed"]
-    doc_id: str | None = None
-    chunks: int = 0
-    message: str | None = None
+router = APIRouter(dependencies=[Depends(require_write_key)], tags=["quản trị"], responses=ERROR_RESPONSES)
+UPLOAD_PREFIX = "tl-"  # "tải lên": corpus ids are file stems, never this prefix plus a hash
+_MAX_NAME = 120
 
 
-class JobStore:
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-
-    def put(self, job: Job) -> None:
-        with self._lock:
-            self._jobs[job.job_id] = job
-
-    def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+def get_worker(request: Request) -> IngestWorker:
+    worker: IngestWorker = request.app.state.worker
+    return worker
 
 
-def get_jobs(request: Request) -> JobStore:
-    jobs: JobStore = request.app.state.jobs
-    return jobs
-
-
-JobsDep = Annotated[JobStore, Depends(get_jobs)]
+WorkerDep = Annotated[IngestWorker, Depends(get_worker)]
 
 
 def safe_name(name: str) -> str:
-    """A file name that cannot leave the upload folder: no directories, no dots in front, ASCII-safe."""
+    """A file name that cannot leave the upload folder: no directories, no dots in front, ASCII-safe;
+    a long one is shortened in its stem, so its extension (which decides the loader) is kept."""
     base = Path(name.replace("\\", "/")).name
     base = unicodedata.normalize("NFC", base).strip().lstrip(".")
-    base = re.sub(r"[^\w.\- ]+", "_", base)[:120]
+    base = re.sub(r"[^\w.\- ]+", "_", base)
+    suffix = Path(base).suffix[:10]
+    stem = base[: len(base) - len(suffix)] if suffix else base
+    base = stem[: _MAX_NAME - len(suffix)] + suffix
     return base or "tai-lieu.txt"
 
 
-def _ingest(service: AssistantService, jobs: JobStore, job: Job, path: Path) -> None:
-    jobs.put(job.model_copy(update={"status": "running"}))
-    try:
-        report = IngestPipeline(service.store).run([path])
-        outcome = report.outcomes[0]
-        final = "failed" if outcome.status == "failed" else "done"
-        jobs.put(
-            job.model_copy(
-                update={
-                    "status": final,
-                    "doc_id": outcome.doc_id,
-                    "chunks": outcome.chunks,
-                    "message": outcome.message,
+def upload_doc_id(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{UPLOAD_PREFIX}{make_doc_id(Path(name))[:60].strip('-')}-{digest}"
+
+
+_MULTIPART: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
                 }
-            )
-        )
-    except Exception as error:  # the job reports it; the server goes on
-        jobs.put(job.model_copy(update={"status": "failed", "message": f"{type(error).__name__}: {error}"}))
+            }
+        },
+    }
+}
 
 
-@router.post("/api/documents", response_model=Job, status_code=status.HTTP_202_ACCEPTED)
-async def upload(
-    service: ServiceDep, jobs: JobsDep, background: BackgroundTasks, file: Annotated[UploadFile, File()]
-) -> Job:
+async def _uploaded_file(request: Request, limit: int) -> tuple[str, bytes]:
+    errors = get_prompts().errors
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except HTTPException as error:
+        if error.status_code != status.HTTP_400_BAD_REQUEST:
+            raise  # 413 from the body limit
+        detail = errors.validation["body_unreadable"]
+        raise HTTPException(error.status_code, errors.invalid_request.format(detail=detail)) from error
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, errors.upload_no_file)
     name = safe_name(file.filename or "")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, errors.unsupported_format.format(name=name))
+    data = await file.read(limit + 1)
+    await form.close()
+    if len(data) > limit:
         raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Định dạng không hỗ trợ: {name} (chỉ nhận .txt, .md, .docx, .pdf)"
+            status.HTTP_413_CONTENT_TOO_LARGE, errors.upload_too_large.format(max=limit // (1024 * 1024))
         )
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "Tệp quá lớn (tối đa 20 MB).")
     if not data.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "Tệp rỗng.")
-    folder = service.settings.data_dir / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    temporary = target.with_name(f".{name}.part")
-    temporary.write_bytes(data)
-    temporary.replace(target)  # atomic: an ingest never reads half a file
-    job = Job(job_id=uuid.uuid4().hex, file=name, status="queued")
-    jobs.put(job)
-    background.add_task(_ingest, service, jobs, job, target)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, errors.upload_empty)
+    return name, data
+
+
+@router.post("/api/documents", response_model=Job, status_code=status.HTTP_202_ACCEPTED, openapi_extra=_MULTIPART)
+async def upload(
+    request: Request,
+    service: ServiceDep,
+    worker: WorkerDep,
+    replace: Annotated[bool, Query(description="thay phiên bản đang có của cùng tên tệp")] = False,
+) -> Job:
+    errors = get_prompts().errors
+    name, data = await _uploaded_file(request, service.settings.server.max_upload_bytes)
+    doc_id = upload_doc_id(name)
+    uploads = (service.settings.data_dir / "uploads").resolve()
+    current = service.store.catalog.paths().get(doc_id)
+    if current is not None and uploads not in Path(current).resolve().parents:
+        raise HTTPException(status.HTTP_409_CONFLICT, errors.document_protected.format(doc_id=doc_id))
+    if (current is not None or worker.queue.pending_doc(doc_id)) and not replace:
+        raise HTTPException(status.HTTP_409_CONFLICT, errors.document_exists.format(doc_id=doc_id, file=name))
+    job = Job(job_id=uuid.uuid4().hex, file=name, status="queued", doc_id=doc_id)
+    version = f"uploads/{doc_id}/{job.job_id}/{doc_id}{Path(name).suffix.lower()}"
+    target = service.settings.data_dir / version
+    with worker.files_lock:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.part")
+        temporary.write_bytes(data)
+        temporary.replace(target)  # atomic: an ingest never reads half a file
+        worker.queue.add(job, version)
+    worker.wake()
     return job
 
 
 @router.get("/api/jobs/{job_id}", response_model=Job)
-def job_status(job_id: str, jobs: JobsDep) -> Job:
-    job = jobs.get(job_id)
+def job_status(job_id: str, worker: WorkerDep) -> Job:
+    job = worker.queue.get(job_id)
     if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Không có công việc mã '{job_id}'.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().errors.not_found_job.format(job_id=job_id))
     return job
 
 
+@router.delete("/api/jobs/{job_id}", response_model=Job, status_code=status.HTTP_202_ACCEPTED)
+def cancel_job(job_id: str, worker: WorkerDep) -> Job:
+    """Cancel a queued or running ingest (a running parse is stopped); a finished job is returned as is."""
+    job = worker.queue.get(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().errors.not_found_job.format(job_id=job_id))
+    if job.status in PENDING:
+        worker.cancel(job_id)
+    return worker.queue.get(job_id) or job
+
+
 @router.delete("/api/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete(doc_id: str, service: ServiceDep) -> None:
+def delete(doc_id: str, service: ServiceDep, worker: WorkerDep) -> None:
     path = service.store.catalog.paths().get(doc_id)
     if path is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Không có tài liệu mã '{doc_id}'.")
-    IngestPipeline(service.store).delete(doc_id)
-    uploads = (service.settings.data_dir / "uploads").resolve()
-    if uploads in Path(path).resolve().parents:
-        Path(path).unlink(missing_ok=True)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().errors.not_found_document.format(doc_id=doc_id))
+    wait = service.settings.server.write_lock_timeout_s
+    lock = service.store.writer_lock
+    try:
+        lock.acquire(timeout=wait)
+    except filelock.Timeout as busy:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            get_prompts().errors.busy.format(seconds=round(wait)),
+            headers=retry_after(wait),
+        ) from busy
+    try:
+        IngestPipeline(service.store).delete(doc_id)
+    finally:
+        lock.release()
+    worker.clean_orphans()  # its version folder, if it was an upload

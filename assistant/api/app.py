@@ -2,64 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from assistant.api.admin_routes import JobStore
 from assistant.api.admin_routes import router as admin_router
+from assistant.api.errors import BodyLimit, SecurityHeaders, install_error_handlers
 from assistant.api.routes import router
 from assistant.api.web_routes import WEB_DIR
 from assistant.api.web_routes import router as web_router
 from assistant.conversation import ConversationStore
 from assistant.feedback import FeedbackStore
+from assistant.jobs import IngestWorker, JobQueue
 from assistant.service import AssistantService
-from assistant.settings import Settings, get_settings
+from assistant.settings import Settings, get_settings, unknown_environment
 from prompts import get_prompts
 
-MAX_BODY_BYTES = 25 * 1024 * 1024  # an upload (20 MB) and its multipart envelope
-
-
-def _validation_error(_: Request, error: Exception) -> JSONResponse:
-    """422 with the reason in Vietnamese (our validators speak it; pydantic's own messages are kept)."""
-    assert isinstance(error, RequestValidationError)
-    details = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).removeprefix("Value error, ")}
-        for e in error.errors()
-    ]
-    message = "; ".join(d["msg"] for d in details)  # type: ignore[misc]
-    text = get_prompts().errors.invalid_request.format(detail=message)
-    return JSONResponse({"detail": details, "message": text}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+_MULTIPART_ENVELOPE = 64 * 1024  # boundaries and part headers around an uploaded file
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    unknown = unknown_environment()
+    if unknown:
+        # a misspelt variable would otherwise be ignored, e.g. leave the server without the key it was given
+        raise RuntimeError("Biến môi trường không khớp thiết lập nào: " + ", ".join(unknown))
     settings = settings or get_settings()
+    service = AssistantService(settings)
+    worker = IngestWorker(
+        service.store, JobQueue(settings.data_dir / "jobs.sqlite"), settings.server, get_prompts().jobs
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        worker.start()
+        yield
+        worker.stop()  # kills a running parse; an unfinished job is queued again at the next start
+
+    # Swagger UI and ReDoc load their scripts from a CDN: off, so the server never points a browser
+    # elsewhere; the schema itself stays at /openapi.json.
     app = FastAPI(
         title="Trợ lý GNBV",
         description="Hỏi đáp có trích dẫn về Chương trình MTQG giảm nghèo bền vững.",
         version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
     )
-    app.state.service = AssistantService(settings)
-    app.state.conversations = ConversationStore()
-    app.add_exception_handler(RequestValidationError, _validation_error)
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return JSONResponse({"detail": "Yêu cầu quá lớn."}, status_code=status.HTTP_413_CONTENT_TOO_LARGE)
-        return await call_next(request)
-
+    app.state.service = service
+    app.state.conversations = ConversationStore(
+        turns=settings.server.max_conversation_turns, chars=settings.server.max_effective_question_chars
+    )
+    app.state.worker = worker
+    app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+    install_error_handlers(app)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.server.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    app.state.jobs = JobStore()
-    app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.server.max_body_bytes,
+        upload_limit=settings.server.max_upload_bytes + _MULTIPART_ENVELOPE,
+        upload_paths=frozenset({"/api/documents"}),
+    )
+    app.add_middleware(SecurityHeaders)
     app.include_router(router)
     app.include_router(admin_router)
     app.include_router(web_router)

@@ -28,11 +28,13 @@ PromptsDep = Annotated[Prompts, Depends(get_prompts)]
 
 
 def _check_key(service: AssistantService, given: str | None) -> None:
+    """Fails closed: no key configured matches nothing, an empty header matches nothing."""
     expected = service.settings.server.api_key
-    if expected is None:
-        return
-    if given is None or not secrets.compare_digest(given.encode(), expected.encode()):  # non-ASCII keys too
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, get_prompts().errors.unauthorized)
+    if not expected or not given or not secrets.compare_digest(given.encode(), expected.encode()):  # non-ASCII too
+        # the page reacts to this header by asking for the key once (it never goes into a URL)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, get_prompts().errors.unauthorized, headers={"WWW-Authenticate": "X-API-Key"}
+        )
 
 
 def require_write_key(service: ServiceDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
@@ -43,6 +45,7 @@ def require_write_key(service: ServiceDep, x_api_key: Annotated[str | None, Head
 
 
 def require_read_key(service: ServiceDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
+    # protect_reads without a key never gets here: the settings refuse it at startup
     if service.settings.server.protect_reads:
         _check_key(service, x_api_key)
 
