@@ -299,7 +299,7 @@ def _print_figures(title: str, figures: dict[str, float]) -> None:
     table.add_column("Chỉ số")
     table.add_column("Giá trị", justify="right")
     for name, value in figures.items():
-        table.add_row(name, f"{value:.1f}")
+        table.add_row(name, f"{value:.1f}" if abs(value) >= 10 else f"{value:.4g}")  # cosines need 4 digits
     console.print(table)
 
 

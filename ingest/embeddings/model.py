@@ -73,7 +73,9 @@ class TorchEncoder:
     def __init__(self, settings: EmbeddingSettings, models_dir: Path) -> None:
         self.model = load_sentence_transformer(settings, models_dir)
         self.batch_size = settings.batch_size
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        # renamed in sentence-transformers 6; 5.x has only the old name
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         # sentence-transformers sorts a batch by length itself, so padding stays small
