@@ -191,12 +191,13 @@ class EvalStore:
             ).fetchone()
         return self.run(row["run_id"]) if row else None
 
-    def answers(self, run_id: str) -> list[AnswerRow]:
+    def answers(self, run_id: str, question_id: str | None = None) -> list[AnswerRow]:
+        """A run's answers in question order (or the one answer to ``question_id``), with their judgements."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT a.*, j.verdict, j.note FROM answers a LEFT JOIN judgements j USING (answer_key)"
-                " WHERE a.run_id = ? ORDER BY a.position",
-                (run_id,),
+                " WHERE a.run_id = ? AND (? IS NULL OR a.question_id = ?) ORDER BY a.position",
+                (run_id, question_id, question_id),
             ).fetchall()
         out = []
         for r in rows:
