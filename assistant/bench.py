@@ -11,7 +11,6 @@ import socket
 import statistics
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -99,58 +98,6 @@ def api_latency(settings: Settings, questions: list[str], rounds: int = 1) -> di
         "ask_p95_ms": percentile(http_ms, 0.95),
         "search_only_p50_ms": statistics.median(search_ms),
         "search_only_p95_ms": percentile(search_ms, 0.95),
-    }
-
-
-def load_test(
-    settings: Settings, questions: list[str], clients: int = 32, requests: int = 2000, timeout_s: float = 900
-) -> dict[str, float]:
-    """``clients`` concurrent clients send ``requests`` questions to a loopback server; bounded in count
-    and time, it stops by itself."""
-    import asyncio
-
-    latencies: list[float] = []
-    errors = 0
-    kinds: Counter[str] = Counter()
-
-    async def client_loop(http: httpx.AsyncClient, queue: asyncio.Queue[str], deadline: float) -> None:
-        nonlocal errors
-        while not queue.empty() and time.monotonic() < deadline:
-            question = queue.get_nowait()
-            started = time.perf_counter()
-            try:
-                response = await http.post("/api/ask", json={"question": question, "top_k": 5})
-                if response.status_code != 200:
-                    errors += 1
-                    kinds[f"HTTP {response.status_code}: {response.text[:120]}"] += 1
-            except httpx.HTTPError as error:
-                errors += 1
-                kinds[type(error).__name__] += 1
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    async def run(url: str) -> float:
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        for i in range(requests):
-            queue.put_nowait(questions[i % len(questions)])
-        limits = httpx.Limits(max_connections=clients)
-        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
-            started = time.perf_counter()
-            deadline = time.monotonic() + timeout_s
-            await asyncio.gather(*(client_loop(http, queue, deadline) for _ in range(clients)))
-            return time.perf_counter() - started
-
-    with ServerThread(settings) as server:
-        httpx.post(f"{server.url}/api/ask", json={"question": questions[0]}, timeout=120).raise_for_status()
-        elapsed = asyncio.run(run(server.url))
-    for kind, count in kinds.items():
-        print(f"error ×{count}: {kind}")
-    return {
-        "clients": float(clients),
-        "requests": float(len(latencies)),
-        "errors": float(errors),
-        "p50_ms": statistics.median(latencies),
-        "p95_ms": percentile(latencies, 0.95),
-        "throughput_rps": len(latencies) / elapsed,
     }
 
 

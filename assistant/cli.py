@@ -29,7 +29,11 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return get_settings().with_data_dir(data_dir)
+    try:
+        return get_settings().with_data_dir(data_dir)
+    except ValueError as error:  # a misspelt GNBV_ variable, protect_reads without a key: say so, plainly
+        typer.echo(f"Thiết lập không hợp lệ: {error}", err=True)
+        raise typer.Exit(2) from error
 
 
 @app.command()
@@ -237,9 +241,10 @@ def serve(
     host, port = host or settings.server.host, port or settings.server.port
     if workers > 1:
         os.environ["GNBV_DATA_DIR"] = str(settings.data_dir)  # each worker builds its app from the environment
-        uvicorn.run("assistant.api.app:app", host=host, port=port, workers=workers)
+        uvicorn.run("assistant.api.app:app", host=host, port=port, workers=workers, timeout_graceful_shutdown=5)
     else:
-        uvicorn.run(create_app(settings), host=host, port=port)
+        # SIGTERM: requests in flight get 5 s, the ingest worker stops its parse; nothing waits longer
+        uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=5)
 
 
 @app.command()
@@ -270,13 +275,29 @@ def loadtest(
     data_dir: DataDir = None,
     clients: Annotated[int, typer.Option(min=1, max=256)] = 32,
     requests: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+    url: Annotated[str | None, typer.Option(help="Máy chủ đang chạy; mặc định: khởi động một máy chủ cục bộ.")] = None,
+    soak: Annotated[bool, typer.Option(help="Tải lên thêm một tệp độc hại trong lúc hỏi (cần khoá API).")] = False,
+    key: Annotated[str | None, typer.Option(envvar="GNBV_SERVER__API_KEY", help="Khoá API cho --soak.")] = None,
+    duration: Annotated[float, typer.Option(min=1, help="Thời gian tối đa (giây).")] = 900,
 ) -> None:
-    """Kiểm thử tải trên máy chủ cục bộ (127.0.0.1): lỗi, p50/p95, thông lượng."""
-    from assistant.bench import load_test, question_texts
+    """Kiểm thử tải: hỏi đồng thời (và tải lên một tệp độc hại nếu có khoá); lỗi, p50/p95, bộ nhớ máy chủ."""
+    from assistant.bench import ServerThread, question_texts
+    from assistant.loadtest import run
     from assistant.settings import PROJECT_ROOT
 
     questions = question_texts(PROJECT_ROOT / "eval" / "questions", 10_000)
-    _print_figures("Kiểm thử tải", load_test(_settings(data_dir), questions, clients, requests))
+    if url:
+        figures, result = run(url.rstrip("/"), questions, clients, requests, key if soak else None, duration)
+    else:
+        with ServerThread(_settings(data_dir)) as server:
+            figures, result = run(server.url, questions, clients, requests, key if soak else None, duration)
+    for kind, count in result.errors.most_common():
+        console.print(f"[red]lỗi ×{count}: {kind}[/red]", highlight=False)
+    if result.upload:
+        console.print(f"Tệp độc hại: {result.upload}", highlight=False)
+    if result.rss:
+        console.print("RSS (MB, mỗi giây): " + " ".join(f"{m:.0f}" for m in result.rss), highlight=False)
+    _print_figures("Kiểm thử tải", figures)
 
 
 @app.command()

@@ -97,6 +97,13 @@ class AnswerSettings(Section):
         description="answer value questions from the typed facts of the question frame (off: the best sentences "
         "of the top passages only, the composer before typed facts; kept as the eval baseline)",
     )
+    narrower_fact_weight: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="score factor for a fact narrower than asked (one year's line when no year is asked, a "
+        "project's figure when no project is): the wider total is stated first",
+    )
     max_direct_lines: int = Field(4, ge=1, le=12, description="values stated before the sources")
     value_keep_ratio: float = Field(
         0.85, gt=0, le=1, description="facts scoring at least this share of the best one are stated too"
@@ -199,4 +206,8 @@ def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    unknown = unknown_environment()
+    if unknown:
+        # before pydantic's own (English) error on a nested typo, and for top-level typos it would ignore
+        raise ValueError("Biến môi trường không khớp thiết lập nào: " + ", ".join(unknown))
     return Settings()

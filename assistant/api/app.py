@@ -19,18 +19,14 @@ from assistant.conversation import ConversationStore
 from assistant.feedback import FeedbackStore
 from assistant.jobs import IngestWorker, JobQueue
 from assistant.service import AssistantService
-from assistant.settings import Settings, get_settings, unknown_environment
+from assistant.settings import Settings, get_settings
 from prompts import get_prompts
 
 _MULTIPART_ENVELOPE = 64 * 1024  # boundaries and part headers around an uploaded file
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    unknown = unknown_environment()
-    if unknown:
-        # a misspelt variable would otherwise be ignored, e.g. leave the server without the key it was given
-        raise RuntimeError("Biến môi trường không khớp thiết lập nào: " + ", ".join(unknown))
-    settings = settings or get_settings()
+    settings = settings or get_settings()  # refuses misspelt GNBV_ variables
     service = AssistantService(settings)
     worker = IngestWorker(
         service.store, JobQueue(settings.data_dir / "jobs.sqlite"), settings.server, get_prompts().jobs
