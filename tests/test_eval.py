@@ -155,8 +155,8 @@ def test_regression_gate(service: AssistantService) -> None:
 
 @pytest.mark.unit
 def test_split_files_are_up_to_date_and_keep_pairs_together() -> None:
-    from eval.dataset import load_files
-    from eval.split import SPLIT_DIR, assign, hand_written_files, read
+    from eval.dataset import GENERATED, load_files
+    from eval.split import SPLIT_DIR, assign, hand_written_files, read, select
 
     questions, _ = load_files(hand_written_files(), CORPUS_DIR)
     sides = assign(questions)
@@ -165,6 +165,11 @@ def test_split_files_are_up_to_date_and_keep_pairs_together() -> None:
     assert not stale, f"{len(stale)} ids differ from eval/splits: run python -m eval split ({stale[:5]}…)"
     assert all(committed[q.id] == committed[q.previous] for q in questions if q.previous)
     assert 0.25 <= len(sides["test"]) / len(questions) <= 0.42  # about one in three
+    dev, labels, _ = select("dev", CORPUS_DIR)
+    assert {q.id for q in dev} == set(sides["dev"]) and set(labels.values()) == {"dev"}
+    everything, labels, files = select("all", CORPUS_DIR)
+    assert len(everything) == len(questions) + len(select("smoke", CORPUS_DIR)[0]) and files[-1].name == GENERATED
+    assert set(labels.values()) == {"dev", "test", "smoke"}
 
 
 @pytest.mark.unit
@@ -199,7 +204,7 @@ def test_numbers_must_be_in_the_quotes_their_line_cites() -> None:
 @pytest.mark.unit
 def test_store_keeps_runs_judgements_and_compares(tmp_path: Path) -> None:
     from eval.harness import Graded
-    from eval.store import EvalStore, Judgement, compare, human_accuracy
+    from eval.store import EvalStore, Judgement, changes_report, compare, human_accuracy
 
     store = EvalStore(tmp_path / "eval.sqlite")
     budget, unanswerable = _question(), _question("unanswerable").model_copy(update={"id": "U1"})
@@ -235,3 +240,7 @@ def test_store_keeps_runs_judgements_and_compares(tmp_path: Path) -> None:
         "accuracy": 0.5,
     }  # judgements follow identical answers into later runs
     assert human_accuracy(store.answers(first))["accuracy"] == 0.0  # type: ignore[index]
+    printed = changes_report(store, run)
+    assert f"So với lần chạy {first}" in printed and "tốt hơn 1, kém hơn 1, như cũ 0" in printed
+    assert "better T1: False → True" in printed and "Người đánh giá 2 câu" in printed
+    assert "chưa có lần chạy trước" in changes_report(store, store.run(first))  # type: ignore[arg-type]

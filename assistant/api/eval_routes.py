@@ -49,10 +49,14 @@ class Evaluator:
         if not self._busy.acquire(blocking=False):
             raise HTTPException(status.HTTP_409_CONFLICT, "Đang có một lần chạy đánh giá; hãy chờ nó xong.")
         settings = self.service.settings
-        run = self.store.create_run(
-            set_name, split, git_commit(), fingerprint(settings), settings_record(settings), len(questions)
-        )
-        threading.Thread(target=self._run, args=(run, questions, labels), daemon=True).start()
+        try:
+            run = self.store.create_run(
+                set_name, split, git_commit(), fingerprint(settings), settings_record(settings), len(questions)
+            )
+            threading.Thread(target=self._run, args=(run, questions, labels), daemon=True).start()
+        except BaseException:
+            self._busy.release()  # the run never started: the next one may
+            raise
         return run
 
     def _run(self, run: Run, questions: list[Question], labels: dict[str, str]) -> None:

@@ -116,7 +116,9 @@ async function loadRuns(selected) {
 $("run").addEventListener("change", () => show($("run").value));
 for (const id of ["cmp-before", "cmp-after"]) $(id).addEventListener("change", () => { $(id).dataset.touched = "1"; });
 
-const fmt = (v) => (v === null || v === undefined ? "–" : typeof v === "number" && v <= 1 ? v.toFixed(3) : String(v));
+const fmt = (v) => (v === null || v === undefined ? "–" : typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : String(v));
+
+const yesNo = (v) => (v === null || v === undefined ? "–" : v ? "đúng" : "sai");
 
 function renderSummary(detail) {
   const s = detail.summary || {};
@@ -267,7 +269,7 @@ $("compare-form").addEventListener("submit", async (e) => {
     const rowsOut = c.changes.map((x) => el("tr", {},
       el("td", { textContent: x.question_id }),
       el("td", { className: x.change, textContent: CHANGES[x.change] }),
-      el("td", { textContent: `${fmt(x.before)} → ${fmt(x.after)}` })));
+      el("td", { textContent: `${yesNo(x.before)} → ${yesNo(x.after)}` })));
     out.replaceChildren(
       el("p", { id: "compare-tally", textContent: `Tốt hơn ${c.tally.better}, kém hơn ${c.tally.worse}, như cũ ${c.tally.same}` }),
       el("table", {}, el("thead", {}, el("tr", {}, ...["Mã", "Thay đổi", "Đúng (tự động)"].map((h) => el("th", { textContent: h })))),
