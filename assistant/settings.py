@@ -78,6 +78,19 @@ class RetrievalSettings(Section):
     dense_weight: float = Field(1.0, ge=0)
     dense_weight_no_diacritics: float = Field(0.3, ge=0, description="e5 reads folded Vietnamese poorly")
     lexical_weight: float = Field(1.0, ge=0)
+    section_k: int = Field(10, ge=1, le=200, description="whole sections (law articles, project headings) fused")
+    section_weight: float = Field(
+        0.0,
+        ge=0,
+        description="RRF weight of BM25 over whole sections, every passage of a ranked section sharing its rank "
+        "(0: off); chosen on the dev split and ALQAC training questions by `python -m eval ranking`",
+    )
+    section_best_weight: float = Field(
+        0.0,
+        ge=0,
+        description="RRF weight of sections ranked by their best chunk BM25 (chunk scores aggregated to their "
+        "article or section; 0: off)",
+    )
     year_boost: float = Field(1.3, ge=1.0, description="score multiplier for documents covering a named year")
     structure_boost: float = Field(1.3, ge=1.0, description="multiplier for the project / field a question names")
 

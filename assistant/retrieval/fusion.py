@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
+# One place of a ranked list: an id, or the ids that share the place (the passages of one ranked section).
+Ranked = str | tuple[str, ...]
+
 
 class ReciprocalRankFusion:
     """Pipeline step: several ranked lists of ids → one, by Σ weight / (k + rank)."""
@@ -13,11 +16,14 @@ class ReciprocalRankFusion:
         self.k = k
         self.weights = dict(weights or {})
 
-    def run(self, rankings: Mapping[str, Sequence[str]]) -> list[tuple[str, float]]:
+    def run(self, rankings: Mapping[str, Sequence[Ranked]]) -> list[tuple[str, float]]:
         scores: dict[str, float] = defaultdict(float)
-        for name, ids in rankings.items():
+        for name, places in rankings.items():
             weight = self.weights.get(name, 1.0)
-            for rank, item in enumerate(ids, start=1):
-                scores[item] += weight / (self.k + rank)
+            if not weight:
+                continue  # a list switched off adds no candidates either
+            for rank, place in enumerate(places, start=1):
+                for item in (place,) if isinstance(place, str) else place:
+                    scores[item] += weight / (self.k + rank)
         # ties broken by id so that results are reproducible
         return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))

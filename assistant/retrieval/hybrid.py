@@ -1,5 +1,6 @@
-"""Hybrid retrieval: dense (Chroma, e5) + lexical (BM25 over folded Vietnamese), fused by RRF,
-restricted by filters and the locality a question names, nudged by year, project and field."""
+"""Hybrid retrieval: dense (Chroma, e5) + lexical (BM25 over folded Vietnamese, over chunks and over whole
+sections), fused by RRF, restricted by filters and the locality a question names, nudged by year, project
+and field."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.retrieval.fusion import ReciprocalRankFusion
+from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
+from assistant.retrieval.lexical import SectionIndex
 from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field
 from assistant.settings import RetrievalSettings
 from core.text import fold
@@ -59,13 +61,17 @@ class HybridSearch:
     def __init__(self, store: Store, settings: RetrievalSettings) -> None:
         self.store = store
         self.settings = settings
-        self.fusion = ReciprocalRankFusion(
-            settings.rrf_k, {"dense": settings.dense_weight, "lexical": settings.lexical_weight}
-        )
+        lexical = {
+            "lexical": settings.lexical_weight,
+            "section": settings.section_weight,
+            "section_best": settings.section_best_weight,
+        }
+        self.fusion = ReciprocalRankFusion(settings.rrf_k, {"dense": settings.dense_weight, **lexical})
         self._guard = threading.Lock()
         self._cached: tuple[str, dict[str, DocumentMeta], QueryAnalyzer] | None = None
+        self._sections: tuple[str, SectionIndex] | None = None
         self.folded_fusion = ReciprocalRankFusion(
-            settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, "lexical": settings.lexical_weight}
+            settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, **lexical}
         )
 
     def run(self, question: str, top_k: int, filters: SearchFilters | None = None) -> SearchResult:
@@ -86,10 +92,17 @@ class HybridSearch:
         dense_done = time.perf_counter()
         lexical_ids = self.store.catalog.chunk_ids_of(allowed) if allowed is not None else None
         lexical_hits = dict(self.store.lexical().search(question, self.settings.lexical_k, lexical_ids))
+        rankings: dict[str, list[Ranked]] = {"dense": list(dense_hits), "lexical": list(lexical_hits)}
+        if self.settings.section_weight or self.settings.section_best_weight:
+            sections = self.sections()
+            hits = sections.search(question, self.settings.section_k, allowed)
+            rankings["section"] = [sections.members[s] for s, _ in hits]
+            best = sections.by_best_passage(lexical_hits)[: self.settings.section_k]
+            rankings["section_best"] = [sections.members[s] for s in best]
         lexical_done = time.perf_counter()
 
         fusion = self.fusion if intent.has_diacritics else self.folded_fusion
-        fused = fusion.run({"dense": list(dense_hits), "lexical": list(lexical_hits)})
+        fused = fusion.run(rankings)
         chunks = self.store.catalog.chunks_by_id([i for i, _ in fused])  # drops ids the catalog no longer has
         scored = [
             ScoredChunk(
@@ -109,6 +122,14 @@ class HybridSearch:
             "fuse": (done - lexical_done) * 1000,
         }
         return result
+
+    def sections(self) -> SectionIndex:
+        """BM25 over the collection's whole sections, rebuilt in memory when the catalog changes."""
+        version = self.store.catalog.version()
+        with self._guard:
+            if self._sections is None or self._sections[0] != version:
+                self._sections = (version, SectionIndex.build(self.store.catalog.chunks(), self.store.analyzer))
+            return self._sections[1]
 
     def analyze(self, question: str) -> QueryIntent:
         return self._documents()[1].run(question)

@@ -7,16 +7,20 @@ index is built here from token ids over a sorted vocabulary: the same passages g
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from assistant.retrieval.analysis import Analyzer
+from ingest.models import SECTION_SEPARATOR, Chunk
 
+_ARTICLE = re.compile(r"^Điều\s+\d+")
 _EMPTY = "∅"  # bm25s cannot index nothing: an empty collection holds one placeholder passage
 _META = "lexical.json"
 
@@ -116,3 +120,55 @@ class LexicalIndex:
             )
         retriever = bm25s.BM25.load(str(directory), show_progress=False)
         return cls(retriever, meta["ids"], analyzer)
+
+
+def section_of(chunk: Chunk) -> tuple[str, ...]:
+    """The whole section a passage belongs to: in a law its article ("Điều N." and the headings above it);
+    in a programme document its heading without the field leaf, so that the objectives, beneficiaries,
+    contents and budget of one project ("Dự án 2 › Đối tượng", "Dự án 2 › Kinh phí") form one section."""
+    path = chunk.section_path
+    article = next((i for i, part in enumerate(path) if _ARTICLE.match(part)), None)
+    if article is not None:
+        return tuple(path[: article + 1])
+    if chunk.field and len(path) > 1 and path[-1] == chunk.field:
+        return tuple(path[:-1])
+    return tuple(path)
+
+
+class SectionIndex:
+    """BM25 over whole sections (articles of a law, project headings of a programme), beside the chunk
+    BM25: a question worded like the section as a whole (its title, terms spread over its clauses) finds
+    it even when no single chunk holds enough of the words. Built in memory from the catalog's chunks."""
+
+    def __init__(self, index: LexicalIndex, members: dict[str, tuple[str, ...]], docs: dict[str, str]) -> None:
+        self.index = index
+        self.members = members  # section id → its chunk ids in document order
+        self.docs = docs  # section id → document id
+        self.section = {chunk_id: s for s, chunk_ids in members.items() for chunk_id in chunk_ids}
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], analyzer: Analyzer) -> SectionIndex:
+        groups: dict[str, list[Chunk]] = {}
+        for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.ordinal)):
+            groups.setdefault(cls.key(chunk), []).append(chunk)
+        texts = [
+            "\n".join([SECTION_SEPARATOR.join([group[0].title, *section_of(group[0])]), *(c.text for c in group)])
+            for group in groups.values()
+        ]
+        members = {key: tuple(c.chunk_id for c in group) for key, group in groups.items()}
+        docs = {key: group[0].doc_id for key, group in groups.items()}
+        return cls(LexicalIndex.build(list(groups), texts, analyzer), members, docs)
+
+    @staticmethod
+    def key(chunk: Chunk) -> str:
+        return "\x1f".join([chunk.doc_id, *section_of(chunk)])
+
+    def search(self, query: str, k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """(section id, BM25), best first, at most ``k``, only sections of ``doc_ids`` if given."""
+        allowed = None if doc_ids is None else {s for s, d in self.docs.items() if d in doc_ids}
+        return self.index.search(query, k, allowed)
+
+    def by_best_passage(self, passages: Iterable[str]) -> list[str]:
+        """Sections in the order of their best passage among ``passages`` (ranked ids): chunk scores
+        aggregated to their section, so a law's article ranks by its best-matching clause."""
+        return list(dict.fromkeys(self.section[p] for p in passages if p in self.section))
