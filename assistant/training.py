@@ -4,6 +4,7 @@ A Dự án / Tiểu dự án in the outline has fields (Mục tiêu, Đối tư�
 hiện …); its key points are those fields' sentences, each cited, and each quiz question asks for one
 field, answered by the field's own sentences. Multiple-choice variants take their wrong options from the
 same field of *other* projects, so every option is a real sentence of the corpus. No language model.
+Citations name the document as an officer would ("Kế hoạch 16/KH-UBND, xã Trực Thái"), never its file.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import random
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, computed_field
 
+from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta
 from ingest.verbatim import normalize_for_match
 from prompts import TrainingTexts
@@ -34,16 +36,26 @@ LETTERS = "ABCD"
 _PROJECT = re.compile(r"\b(tiểu dự án|dự án)\s*(\d+)", re.IGNORECASE)
 _NUMBERING = re.compile(r"^[\s*\-+•]*(?:[0-9IVX]+(?:\.[0-9]+)*\.?|[a-zđ]\))?\s*")
 _MARKS = re.compile(r"^[\s*\-+•]+")
+_EMPHASIS = re.compile(r"\*\*|__|\\(?=[*_#])")  # bold marks and escapes left in a quoted line
+_NUMBER = re.compile(r"\d")
 _NEAR_DUPLICATE = 0.5  # word-set Jaccard above which two bullets say the same thing
 _MIN_OPTION_WORDS = 6  # a short option stands out from the others by its length alone
+_MAX_STEM = 120  # file names longer than this are cut by some file systems and mail clients
 
 
 class Cited(BaseModel):
     quote: str
     source: str
+    document: str = Field(description="the document as cited: kind, number and place")
     section: str
     line_start: int
     line_end: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def text(self) -> str:
+        """The quote as shown and exported: its words without list or bold marks."""
+        return clean(self.quote)
 
 
 class KeyPoint(BaseModel):
@@ -62,12 +74,15 @@ class QuizQuestion(BaseModel):
 class Project(BaseModel):
     path: list[str]
     title: str
+    label: str = Field(description="'Dự án 3 › Tiểu dự án 1: Hỗ trợ phát triển sản xuất…', no list marks")
+    depth: int = Field(description="0 for a Dự án or a plan's own heading, 1 for a Tiểu dự án under it")
     fields: list[str]
 
 
 @dataclass
 class Handout:
     title: str
+    document: DocumentMeta
     points: list[KeyPoint]
     questions: list[QuizQuestion]
 
@@ -103,10 +118,37 @@ def _overlap(a: set[str], b: set[str]) -> float:
 
 def _option(text: str, field: str) -> str:
     """An option as shown: without the list mark or 'Mục tiêu:' that would tell options apart."""
-    return re.sub(rf"^{re.escape(field)}\s*:\s*", "", _MARKS.sub("", text), flags=re.IGNORECASE)
+    return re.sub(rf"^{re.escape(field)}\s*:\s*", "", clean(text), flags=re.IGNORECASE)
 
 
-def projects(chunks: list[Chunk]) -> list[Project]:
+def clean(text: str) -> str:
+    """A quoted line as read aloud: without its list mark and bold marks ("- **Đối tượng**" → "Đối tượng")."""
+    return _EMPHASIS.sub("", _MARKS.sub("", text)).strip()
+
+
+def _heading_name(heading: str) -> str:
+    """'### **\\* Tiểu dự án 1: Hỗ trợ …**' → 'Hỗ trợ …': the words after the numbering and the label."""
+    name = _NUMBERING.sub("", clean(heading))
+    name = re.sub(r"^(tiểu dự án|dự án)\s*\d+\s*[:.\-–]?\s*", "", name, flags=re.IGNORECASE)
+    return name.strip()
+
+
+def _labels(path: list[str]) -> list[str]:
+    """The numbered projects named along a path: ['Dự án 3', 'Tiểu dự án 1']."""
+    found = (_PROJECT.search(part) for part in path)
+    return [f"{m.group(1).capitalize()} {m.group(2)}" for m in found if m]
+
+
+def tree_label(path: list[str], texts: TrainingTexts) -> str:
+    """'Dự án 3 › Tiểu dự án 1: Hỗ trợ phát triển sản xuất…': where the node sits, then its own words."""
+    labels = _labels(path)
+    name = _heading_name(path[-1]) if path else ""
+    if not labels:
+        return name or texts.program
+    return f"{SECTION_SEPARATOR.join(labels)}: {name}" if name else SECTION_SEPARATOR.join(labels)
+
+
+def projects(chunks: list[Chunk], texts: TrainingTexts) -> list[Project]:
     """Outline nodes that own structured fields, in reading order: what a trainer can pick."""
     found: dict[tuple[str, ...], list[str]] = {}
     for chunk in chunks:
@@ -115,13 +157,29 @@ def projects(chunks: list[Chunk]) -> list[Project]:
             if chunk.field not in fields:
                 fields.append(chunk.field)
     return [
-        Project(path=list(p), title=SECTION_SEPARATOR.join(p), fields=sorted(f, key=_field_rank))
+        Project(
+            path=list(p),
+            title=SECTION_SEPARATOR.join(p),
+            label=tree_label(list(p), texts),
+            depth=1 if len(_labels(list(p))) >= 2 else 0,
+            fields=sorted(f, key=_field_rank),
+        )
         for p, f in found.items()
     ]
 
 
-def key_points(chunks: list[Chunk], path: list[str]) -> list[KeyPoint]:
+def document_label(meta: DocumentMeta) -> str:
+    """'Kế hoạch 16/KH-UBND, xã Trực Thái'; without a number the years tell two plans of one place apart."""
+    number = meta.number if meta.number and _NUMBER.search(meta.number) else None
+    head = " ".join(x for x in (meta.kind, number) if x) or meta.title
+    place = " ".join(x for x in (meta.locality_level, meta.locality) if x) if meta.locality else None
+    years = ", ".join(str(y) for y in meta.years) if number is None and meta.years else None
+    return ", ".join(x for x in (head, place, years) if x)
+
+
+def key_points(chunks: list[Chunk], path: list[str], meta: DocumentMeta) -> list[KeyPoint]:
     """The fields of the outline node ``path``, in the usual order, with every sentence cited."""
+    document = document_label(meta)
     by_field: dict[str, list[Cited]] = {}
     for chunk in chunks:
         if chunk.section_path[: len(path)] != path or chunk.field is None:
@@ -133,6 +191,7 @@ def key_points(chunks: list[Chunk], path: list[str]) -> list[KeyPoint]:
                 Cited(
                     quote=sentence.text,
                     source=chunk.source,
+                    document=document,
                     section=chunk.section,
                     line_start=sentence.line_start,
                     line_end=sentence.line_end,
@@ -143,11 +202,7 @@ def key_points(chunks: list[Chunk], path: list[str]) -> list[KeyPoint]:
 
 def project_label(path: list[str], texts: TrainingTexts) -> str:
     """'Tiểu dự án 1 thuộc Dự án 3' from the numbered headings in the path, else the heading's words."""
-    labels = []
-    for part in path:
-        match = _PROJECT.search(part)
-        if match:
-            labels.append(f"{match.group(1).capitalize()} {match.group(2)}")
+    labels = _labels(path)
     if len(labels) >= 2:
         return texts.sub_project_of.format(sub=labels[-1], project=labels[-2])
     if labels:
@@ -159,23 +214,50 @@ def place_label(meta: DocumentMeta) -> str:
     return ", ".join(str(x) for x in (meta.locality, *meta.years) if x)
 
 
+def _identity(path: list[str]) -> tuple[str, ...]:
+    """What a node is across documents: ('dự án 3', 'tiểu dự án 1'), or its folded heading words."""
+    labels = tuple(label.casefold() for label in _labels(path))
+    return labels or ((fold(_heading_name(path[-1])),) if path else ())
+
+
+def _related(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The same project, or one inside the other (Dự án 3 and its Tiểu dự án 1): their fields overlap."""
+    if not a or not b:
+        return False
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
 def _options_elsewhere(pool: list[Chunk], path: list[str]) -> dict[str, list[str]]:
-    """Per field, the sentences of that field in every other project: candidate wrong options."""
+    """Per field, the sentences of that field in every *other* project, in any document: wrong options.
+
+    The same sub-project in another locality's plan is not "other": its objective is often this one's too.
+    Plans copy boilerplate between projects, so a sentence the same sub-project says anywhere is no option.
+    """
     options: dict[str, dict[str, str]] = {}
+    true_here: dict[str, list[set[str]]] = {}
+    mine = _identity(path)
     for chunk in pool:
-        if chunk.field is None or chunk.section_path[: len(path)] == path:
+        if chunk.field is None:
             continue
+        own = chunk.section_path[: len(path)] == path or _related(_identity(_owner(chunk)), mine)
         for sentence in chunk.sentences:
             text = _option(sentence.text, chunk.field)
-            if not sentence.heading and _words(text) >= _MIN_OPTION_WORDS:
+            if own:
+                true_here.setdefault(chunk.field, []).append(_word_set(text))
+            elif not sentence.heading and _words(text) >= _MIN_OPTION_WORDS:
                 options.setdefault(chunk.field, {}).setdefault(normalize_for_match(text), text)
-    return {field: [by_key[k] for k in sorted(by_key)] for field, by_key in options.items()}
+    return {
+        field: [
+            by_key[k]
+            for k in sorted(by_key)
+            if all(_overlap(_word_set(by_key[k]), said) < _NEAR_DUPLICATE for said in true_here.get(field, []))
+        ]
+        for field, by_key in options.items()
+    }
 
 
-def _choice(question: str, point: KeyPoint, cited: Cited, elsewhere: list[str], seed: str) -> QuizQuestion | None:
-    own = [_word_set(_option(c.quote, point.field)) for c in point.citations]
-    # an option (nearly) true here too is not wrong: plans copy each other's bullets with small edits
-    wrong = [o for o in elsewhere if all(_overlap(_word_set(o), mine) < _NEAR_DUPLICATE for mine in own)]
+def _choice(question: str, point: KeyPoint, cited: Cited, wrong: list[str], seed: str) -> QuizQuestion | None:
+    """``wrong``: options already checked to be untrue of this project (see ``_options_elsewhere``)."""
     if not wrong:
         return None
     rng = random.Random(seed)  # the same handout every time for the same project
@@ -222,15 +304,29 @@ def quiz(
     return questions[:n]
 
 
+def line_span(start: int, end: int, texts: TrainingTexts) -> str:
+    """'dòng 48', or 'dòng 48–50' when the quote spans lines."""
+    return texts.line.format(start=start) if start == end else texts.lines.format(start=start, end=end)
+
+
 def _cite(c: Cited, texts: TrainingTexts) -> str:
-    return texts.cite.format(source=c.source, section=c.section, start=c.line_start, end=c.line_end)
+    section = clean(c.section.split(SECTION_SEPARATOR)[-1]) if c.section else ""
+    return texts.cite.format(document=c.document, section=section, lines=line_span(c.line_start, c.line_end, texts))
+
+
+def file_names(handout: Handout, texts: TrainingTexts) -> tuple[str, str]:
+    """The handout's file stem in Vietnamese, and in ASCII for clients that cannot read the former."""
+    words = [w for w in re.split(r"[^a-z0-9]+", fold(handout.title)) if w]
+    ascii_stem = "-".join([*fold(texts.file_prefix).split(), *words])[:_MAX_STEM]
+    stem = re.sub(r'[\\/:*?"<>|]+', "-", f"{texts.file_prefix} - {handout.title}")[:_MAX_STEM]
+    return stem, ascii_stem
 
 
 def markdown(handout: Handout, texts: TrainingTexts) -> str:
     lines = [f"# {handout.title}", "", f"## {texts.key_points_heading}", ""]
     for point in handout.points:
         lines += [f"### {point.field}", ""]
-        lines += [f"- {c.quote} _{_cite(c, texts)}_" for c in point.citations]
+        lines += [f"- {c.text} _{_cite(c, texts)}_" for c in point.citations]
         lines.append("")
     lines += [f"## {texts.quiz_heading}", ""]
     for i, q in enumerate(handout.questions, start=1):
@@ -240,20 +336,25 @@ def markdown(handout: Handout, texts: TrainingTexts) -> str:
     for i, q in enumerate(handout.questions, start=1):
         head = texts.correct_choice.format(letter=LETTERS[q.correct]) if q.correct is not None else ""
         lines.append(f"{i}. {head}".rstrip())
-        lines += [f"   - {c.quote} _{_cite(c, texts)}_" for c in q.answer]
+        lines += [f"   - {c.text} _{_cite(c, texts)}_" for c in q.answer]
     return "\n".join(lines) + "\n"
 
 
-def docx(handout: Handout, texts: TrainingTexts) -> bytes:
+def docx(handout: Handout, texts: TrainingTexts, author: str) -> bytes:
     from docx import Document
 
     document = Document()
+    # Word shows these in the file's properties and search: not python-docx's defaults
+    document.core_properties.title = handout.title
+    document.core_properties.author = author
+    document.core_properties.last_modified_by = author
+    document.core_properties.comments = ""
     document.add_heading(handout.title, level=1)
     document.add_heading(texts.key_points_heading, level=2)
     for point in handout.points:
         document.add_heading(point.field, level=3)
         for c in point.citations:
-            document.add_paragraph(f"{c.quote} {_cite(c, texts)}", style="List Bullet")
+            document.add_paragraph(f"{c.text} {_cite(c, texts)}", style="List Bullet")
     document.add_heading(texts.quiz_heading, level=2)
     for i, q in enumerate(handout.questions, start=1):
         document.add_paragraph(f"{i}. {q.question}")
@@ -264,7 +365,7 @@ def docx(handout: Handout, texts: TrainingTexts) -> bytes:
         head = texts.correct_choice.format(letter=LETTERS[q.correct]) if q.correct is not None else ""
         document.add_paragraph(f"{i}. {head}".rstrip())
         for c in q.answer:
-            document.add_paragraph(f"{c.quote} {_cite(c, texts)}", style="List Bullet")
+            document.add_paragraph(f"{c.text} {_cite(c, texts)}", style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -13,7 +13,7 @@ from assistant.api.admin_routes import router as admin_router
 from assistant.api.errors import BodyLimit, SecurityHeaders, install_error_handlers
 from assistant.api.eval_routes import router as eval_router
 from assistant.api.routes import router
-from assistant.api.web_routes import WEB_DIR
+from assistant.api.web_routes import WEB_DIR, public
 from assistant.api.web_routes import router as web_router
 from assistant.conversation import ConversationStore
 from assistant.feedback import FeedbackStore
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(public)
     app.include_router(web_router)
     app.include_router(eval_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")

@@ -1,10 +1,10 @@
-"""The web page and what only it needs: its texts, document text, feedback, training tools."""
+"""The web page and what only it needs: its texts and settings, document text, filter checks, feedback, training."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import FileResponse, Response
@@ -12,27 +12,32 @@ from pydantic import BaseModel, Field
 
 from assistant.api.deps import PromptsDep, ReadAccess, ServiceDep, WriteAccess
 from assistant.feedback import FeedbackIn, FeedbackStore
+from assistant.retrieval.hybrid import SearchFilters
 from assistant.service import AssistantService
 from assistant.training import (
     Handout,
     KeyPoint,
     Project,
     QuizQuestion,
+    document_label,
     docx,
+    file_names,
     key_points,
     markdown,
-    place_label,
     project_label,
     projects,
     quiz,
 )
-from ingest.loaders import LoadError, load
+from core.text import fold
+from ingest.loaders import LoadError, collection_loader
 from ingest.models import SECTION_SEPARATOR, DocumentMeta
 from prompts import Prompts, WebTexts
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 router = APIRouter(dependencies=[ReadAccess])
+# the page itself and its icon carry no document text: a reader needs them to be asked for the key at all
+public = APIRouter()
 
 
 class DocumentText(BaseModel):
@@ -60,14 +65,89 @@ class Quiz(BaseModel):
     questions: list[QuizQuestion]
 
 
-@router.get("/", include_in_schema=False)
+class WebConfig(BaseModel):
+    max_question_chars: int = Field(description="the longest question /api/ask and /api/chat accept")
+    labels: dict[str, str] = Field(description="doc_id → the document as cited: 'Kế hoạch 16/KH-UBND, xã Trực Thái'")
+
+
+FilterKey = Literal["locality", "year", "kind", "doc_id"]
+
+
+class FilterProblem(BaseModel):
+    key: FilterKey | None = Field(description="the filter to drop; None when only the combination of filters is empty")
+    message: str
+
+
+class FilterCheckRequest(BaseModel):
+    question: str = Field("", max_length=10_000)
+    filters: SearchFilters
+
+
+class FilterCheck(BaseModel):
+    problems: list[FilterProblem]
+
+
+@public.get("/", include_in_schema=False)
 def page() -> FileResponse:
     return FileResponse(WEB_DIR / "index.html")
+
+
+@public.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/api/web/texts", response_model=WebTexts, tags=["trang web"])
 def web_texts(prompts: PromptsDep) -> WebTexts:
     return prompts.web
+
+
+@router.get("/api/web/config", response_model=WebConfig, tags=["trang web"])
+def web_config(service: ServiceDep) -> WebConfig:
+    labels = {d.doc_id: document_label(d) for d in service.store.catalog.documents()}
+    return WebConfig(max_question_chars=service.settings.server.max_question_chars, labels=labels)
+
+
+@router.post("/api/web/filter-check", response_model=FilterCheck, tags=["trang web"])
+def filter_check(request: FilterCheckRequest, service: ServiceDep, prompts: PromptsDep) -> FilterCheck:
+    """Why a question would be answered for the wrong place or year, or not at all, under these filters.
+
+    The answer path applies filters as given; this is the page asking before it sends, so an officer sees
+    "the filter says Krông Nô, the question Ia H'Drai" instead of an answer about the wrong district.
+    """
+    texts, filters = prompts.web, request.filters
+    problems: list[FilterProblem] = []
+    intent = service.search.analyze(request.question) if request.question.strip() else None
+    asked_places = {fold(x) for x in intent.localities} if intent else set()
+    if filters.locality and asked_places and fold(filters.locality) not in asked_places:
+        asked = ", ".join(intent.localities if intent else [])
+        message = texts.filter_conflict_place.format(filter=filters.locality, asked=asked)
+        problems.append(FilterProblem(key="locality", message=message))
+    asked_years = intent.years if intent else []
+    if filters.year and asked_years and filters.year not in asked_years:
+        asked = ", ".join(str(y) for y in asked_years)
+        message = texts.filter_conflict_year.format(filter=filters.year, asked=asked)
+        problems.append(FilterProblem(key="year", message=message))
+    documents = service.store.catalog.documents()
+    if not problems and not filters.is_empty() and not any(filters.matches(d) for d in documents):
+        problems.append(FilterProblem(key=_culprit(filters, documents), message=_empty_message(filters, texts)))
+    return FilterCheck(problems=problems)
+
+
+def _culprit(filters: SearchFilters, documents: list[DocumentMeta]) -> FilterKey | None:
+    """The first filter (most specific last) whose removal lets the combination match a document."""
+    keys: list[FilterKey] = ["year", "kind", "locality", "doc_id"]
+    for key in keys:
+        if getattr(filters, key) is not None:
+            relaxed = filters.model_copy(update={key: None})
+            if any(relaxed.matches(d) for d in documents):
+                return key
+    return None
+
+
+def _empty_message(filters: SearchFilters, texts: WebTexts) -> str:
+    chosen = ", ".join(str(v) for k, v in filters.model_dump().items() if v is not None and k != "doc_id")
+    return texts.filter_empty.format(filters=chosen or texts.filter_document)
 
 
 def _meta(service: AssistantService, prompts: Prompts, doc_id: str) -> DocumentMeta:
@@ -82,7 +162,7 @@ def document_text(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> Docu
     _meta(service, prompts, doc_id)
     path = service.store.catalog.paths()[doc_id]
     try:
-        return DocumentText(doc_id=doc_id, lines=load(Path(path)).lines)
+        return DocumentText(doc_id=doc_id, lines=collection_loader(service.settings).run(Path(path)).lines)
     except (LoadError, OSError) as error:
         raise HTTPException(status.HTTP_410_GONE, prompts.training.unreadable_file.format(detail=error)) from error
 
@@ -104,19 +184,18 @@ def feedback_export(request: Request) -> Response:
 @router.get("/api/training/projects", response_model=list[Project], tags=["tập huấn"])
 def training_projects(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> list[Project]:
     _meta(service, prompts, doc_id)
-    return projects(service.store.catalog.chunks(doc_id))
+    return projects(service.store.catalog.chunks(doc_id), prompts.training)
 
 
 def _handout(service: AssistantService, prompts: Prompts, doc_id: str, path: list[str], n: int) -> Handout:
     meta = _meta(service, prompts, doc_id)
-    points = key_points(service.store.catalog.chunks(doc_id), path)
+    points = key_points(service.store.catalog.chunks(doc_id), path, meta)
     if not points:
         raise HTTPException(status.HTTP_404_NOT_FOUND, prompts.training.no_key_points)
     texts = prompts.training
     questions = quiz(points, path, meta, n, service.store.catalog.chunks(), texts)
-    heading = " ".join(x for x in (meta.kind, meta.number) if x)
-    title = " — ".join(x for x in (project_label(path, texts), heading, place_label(meta)) if x)
-    return Handout(title=title, points=points, questions=questions)
+    title = f"{project_label(path, texts)} — {document_label(meta)}"
+    return Handout(title=title, document=meta, points=points, questions=questions)
 
 
 def _split(path: str) -> list[str]:
@@ -151,8 +230,11 @@ def training_export(
     format: Literal["md", "docx"] = "md",
 ) -> Response:
     handout = _handout(service, prompts, doc_id, _split(path), n)
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", doc_id)  # headers are latin-1: a Vietnamese file stem would not fit
-    headers = {"Content-Disposition": f'attachment; filename="tap-huan-{safe}.{format}"'}
+    stem, ascii_stem = file_names(handout, prompts.training)
+    # headers are latin-1: the Vietnamese name goes in filename* (RFC 6266), the ASCII one for old clients
+    disposition = f"attachment; filename=\"{ascii_stem}.{format}\"; filename*=UTF-8''{quote(f'{stem}.{format}')}"
+    headers = {"Content-Disposition": disposition}
     if format == "docx":
-        return Response(docx(handout, prompts.training), media_type=DOCX_MEDIA, headers=headers)
+        author = service.settings.training.handout_author
+        return Response(docx(handout, prompts.training, author), media_type=DOCX_MEDIA, headers=headers)
     return Response(markdown(handout, prompts.training), media_type="text/markdown; charset=utf-8", headers=headers)
