@@ -199,6 +199,7 @@ def test_numbers_must_be_in_the_quotes_their_line_cites() -> None:
     assert unverified_numbers(answer, cited) == ["12"]  # the heading cites nothing; "2" is one digit
     assert unverified_numbers("- 39.120 triệu [2]", cited) == ["39.120"]  # true, but not what [2] says
     assert unverified_numbers("- 120 triệu [1]", cited) == ["120"]  # a number inside another is not it
+    assert unverified_numbers("[2] Kế hoạch 20/KH-UBND (2024), dòng 14", cited) == []  # a source list entry
 
 
 @pytest.mark.unit
