@@ -53,14 +53,22 @@ def ingest(
         console.print(f"[red]Không tìm thấy: {', '.join(map(str, missing))}[/red]")
         raise typer.Exit(2)
     store = Store(settings)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("Đang nạp", total=None)
+    if not console.is_terminal:  # a log (`make run`, a service): one line per file, since a bar shows nothing there
 
-        def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=f"Đang nạp {name}")
+        def logged(name: str, done: int, total: int) -> None:
+            if name:
+                typer.echo(f"Đang nạp {done + 1}/{total}: {name}")
 
-        report = IngestPipeline(store).run(targets, rebuild=rebuild, progress=progress)
+        report = IngestPipeline(store).run(targets, rebuild=rebuild, progress=logged)
+    else:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("Đang nạp", total=None)
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total, description=f"Đang nạp {name}")
+
+            report = IngestPipeline(store).run(targets, rebuild=rebuild, progress=progress)
     table = Table(title="Kết quả nạp tài liệu")
     for column in ("Tệp", "Mã", "Trạng thái", "Số đoạn", "Lý do"):
         table.add_column(column)

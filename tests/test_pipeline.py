@@ -93,6 +93,8 @@ def test_bad_files_get_their_reason_and_do_not_stop_the_rest(
     assert len(store.catalog.documents()) == 2
     for name in ("hong.docx", "anh.txt", "rong.txt", "unreadable", "binary", "empty"):
         assert name in result.output
+    assert "Đang nạp 1/5: 000_73905b5b1f629f25.txt" in result.output  # progress in a log, one line a file
+    assert "Đang nạp 5/5: rong.txt" in result.output
 
 
 def test_kill_during_ingest_leaves_a_usable_index_and_the_next_run_completes(
