@@ -101,6 +101,9 @@ def summarise(scores: list[Score]) -> dict[str, Any]:
         "by_split_category": {name: breakdown(group, "category") for name, group in sorted(splits.items())},
         "by_category": breakdown(scores, "category"),
         "by_style": breakdown(scores, "style"),
+        "by_turn": {
+            ("second turn" if k == "True" else "first or only"): v for k, v in breakdown(scores, "follow_up").items()
+        },
         "questions": as_records(scores),
     }
 

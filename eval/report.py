@@ -110,6 +110,10 @@ def _split_tables(ours: dict[str, Any]) -> list[str]:
         "",
         _table(header, [[n, _figure("n", g["n"]), *(g.get(m) for m in SPLIT_COLUMNS)] for n, g in splits.items()]),
     ]
+    turns = ours.get("by_turn", {})
+    if len(turns) > 1:  # follow-ups asked as the second turn of a conversation, against the rest
+        rows = [[n, _figure("n", g["n"]), *(g.get(m) for m in SPLIT_COLUMNS)] for n, g in turns.items()]
+        parts += ["", "## Ours by turn", "", _table(["turn", "n", *SPLIT_COLUMNS], rows)]
     for name, categories in ours.get("by_split_category", {}).items():
         rows = [[c, _figure("n", g["n"]), *(g.get(m) for m in SPLIT_COLUMNS)] for c, g in categories.items()]
         parts += [
