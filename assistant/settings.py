@@ -80,17 +80,23 @@ class RetrievalSettings(Section):
     lexical_weight: float = Field(1.0, ge=0)
     section_k: int = Field(10, ge=1, le=200, description="whole sections (law articles, project headings) fused")
     section_weight: float = Field(
-        0.0,
+        0.5,
         ge=0,
         description="RRF weight of BM25 over whole sections, every passage of a ranked section sharing its rank "
         "(0: off); chosen on the dev split and ALQAC training questions by `python -m eval ranking`",
     )
     section_best_weight: float = Field(
-        0.0,
+        0.5,
         ge=0,
         description="RRF weight of sections ranked by their best chunk BM25 (chunk scores aggregated to their "
         "article or section; 0: off)",
     )
+    ranker: Literal["fusion", "lambdarank"] = Field(
+        "fusion",
+        description="fusion: the hand-tuned RRF with boosts; lambdarank: a LightGBM LambdaRank model reorders the "
+        "fused candidates (trained by `python -m eval ranking --save-ranker`; falls back to fusion without it)",
+    )
+    ranker_file: str = Field("ranker.lgb", description="the LambdaRank model file, inside the data dir")
     year_boost: float = Field(1.3, ge=1.0, description="score multiplier for documents covering a named year")
     structure_boost: float = Field(1.3, ge=1.0, description="multiplier for the project / field a question names")
 

@@ -1,4 +1,4 @@
-"""``python -m eval run | split | validate | compare | calibrate | alqac``."""
+"""``python -m eval run | split | validate | compare | calibrate | alqac | ranking``."""
 
 from __future__ import annotations
 
@@ -135,6 +135,26 @@ def alqac(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -
 
     settings = get_settings()
     console.print(run_alqac(settings.with_data_dir(data_dir or settings.data_dir / "alqac")))
+
+
+@app.command()
+def ranking(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    alqac_data_dir: Annotated[Path | None, typer.Option("--alqac-data-dir", help="mặc định <data-dir>/alqac")] = None,
+    alqac_questions: Annotated[
+        list[Path] | None, typer.Option("--alqac-questions", help="tệp câu hỏi dạng ALQAC (mặc định: bộ huấn luyện)")
+    ] = None,
+    save_ranker: Annotated[
+        bool, typer.Option("--save-ranker", help="ghi mô hình LambdaRank (dev + ALQAC train) vào thư mục dữ liệu")
+    ] = False,
+) -> None:
+    """So các bộ xếp hạng: hit@1/5/10, MRR, độ trễ p50 trên bộ viết tay (dev, test) và ALQAC."""
+    from eval.ranking import run_ranking
+
+    settings = get_settings().with_data_dir(data_dir)
+    laws = get_settings().with_data_dir(alqac_data_dir or settings.data_dir / "alqac")
+    for text in run_ranking(settings, laws, alqac_questions, save_ranker):
+        console.print(text)
 
 
 if __name__ == "__main__":

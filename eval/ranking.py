@@ -6,10 +6,16 @@ only: a second turn's search depends on the conversation) a passage is a hit by 
 (``eval.metrics.score``: it covers the gold lines or holds the gold quote); on ALQAC (training questions, or
 any question file of that format) passages map to their distinct articles as in ``eval.alqac``. Latency is
 the ranker's own search time per question (question embedding included), its median.
+
+The learned ranker (LambdaRank, ``assistant.retrieval.learned``) reorders the configured fusion's
+candidates. It is fitted on the dev split and the ALQAC training questions together and scored there by
+5-fold cross-validation only (a question is never scored by a model fitted on it); the test split is scored
+by the model fitted on all of them. ``--save-ranker`` writes that model into both data dirs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import time
@@ -17,11 +23,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.retrieval.hybrid import HybridSearch
+import lightgbm
+import numpy as np
+
+from assistant.retrieval.hybrid import HybridSearch, ScoredChunk
+from assistant.retrieval.learned import FEATURES, features
 from assistant.settings import RetrievalSettings, Settings
 from eval.alqac import _ARTICLE, _scores, benchmark_dir
 from eval.dataset import Question
-from eval.metrics import aggregate, score
+from eval.metrics import aggregate, gold_spans, holds, score
 from eval.split import select
 from eval.systems import PassageRef, SystemAnswer
 from ingest.models import Chunk
@@ -39,7 +49,7 @@ class Variant:
     """A fusion configuration compared in the run: its name and the retrieval settings it changes."""
 
     name: str
-    changes: dict[str, float]
+    changes: dict[str, object]
 
 
 # today's fusion first: every other row is read against it
@@ -54,7 +64,9 @@ VARIANTS = [
 
 def rankers(store: Store, retrieval: RetrievalSettings) -> dict[str, Ranker]:
     """BM25 over chunks, BM25 over whole sections, dense alone, the fusion variants and the configured one."""
-    searches = {v.name: HybridSearch(store, retrieval.model_copy(update=v.changes)) for v in VARIANTS}
+    searches = {
+        v.name: HybridSearch(store, retrieval.model_copy(update={"ranker": "fusion", **v.changes})) for v in VARIANTS
+    }
     searches["fusion (configured)"] = HybridSearch(store, retrieval)
     sections = searches["fusion (configured)"].sections
 
@@ -78,7 +90,22 @@ def rankers(store: Store, retrieval: RetrievalSettings) -> dict[str, Ranker]:
         return lambda question, k: [(p.chunk,) for p in search.run(question, k).passages]
 
     out: dict[str, Ranker] = {"bm25 chunks": bm25_chunks, "bm25 sections": bm25_sections, "dense": dense}
-    return out | {name: fused(search) for name, search in searches.items()}
+    out |= {name: fused(search) for name, search in searches.items()}
+    return {name: _cold(store, ranker) for name, ranker in out.items()}
+
+
+def _forget_queries(store: Store) -> None:
+    """The embedder keeps recent question vectors: emptied before each search, every ranker that embeds
+    pays for it, not only the first one to see the question."""
+    store.embeddings._queries.clear()
+
+
+def _cold(store: Store, ranker: Ranker) -> Ranker:
+    def run(question: str, k: int) -> list[Passage]:
+        _forget_queries(store)
+        return ranker(question, k)
+
+    return run
 
 
 def _timed(ranker: Ranker, question: str, k: int) -> tuple[list[Passage], float]:
@@ -140,27 +167,164 @@ def table(title: str, rows: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def run_ranking(settings: Settings, alqac_settings: Settings, alqac_files: list[Path] | None = None) -> list[str]:
+@dataclass
+class Candidates:
+    """One question's fused candidates (fusion order), their features and relevance, and the search time."""
+
+    text: str
+    passages: list[ScoredChunk]
+    features: np.ndarray
+    labels: np.ndarray
+    latency_ms: float
+
+    def ordered(self, predicted: np.ndarray, k: int) -> list[Passage]:
+        order = sorted(range(len(self.passages)), key=lambda j: (-predicted[j], j))
+        return [(self.passages[j].chunk,) for j in order[:k]]
+
+
+def candidates(search: HybridSearch, text: str, relevant: Callable[[Chunk], bool]) -> Candidates:
+    _forget_queries(search.store)
+    started = time.perf_counter()
+    result = search.run(text, 10_000)  # every fused candidate
+    latency = (time.perf_counter() - started) * 1000
+    documents = {d.doc_id: d for d in search.store.catalog.documents()}
+    rows = features(result.passages, result.intent, text, documents)
+    labels = np.asarray([float(relevant(p.chunk)) for p in result.passages])
+    return Candidates(text, result.passages, rows, labels, latency)
+
+
+def fit(pool: Sequence[Candidates]) -> lightgbm.Booster:
+    """LambdaRank over the pool, one query group per question; small trees, deterministic, one thread."""
+    data = lightgbm.Dataset(
+        np.vstack([c.features for c in pool]),
+        np.concatenate([c.labels for c in pool]),
+        group=[len(c.passages) for c in pool],
+        feature_name=list(FEATURES),
+        free_raw_data=False,
+    )
+    params = {
+        "objective": "lambdarank",
+        "learning_rate": 0.05,
+        "num_leaves": 15,
+        "min_data_in_leaf": 20,
+        "lambdarank_truncation_level": 20,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": 1,
+        "seed": 0,
+        "verbose": -1,
+    }
+    return lightgbm.train(params, data, num_boost_round=150)
+
+
+def _fold(text: str, folds: int) -> int:
+    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % folds
+
+
+def cross_validated(pool: list[Candidates], folds: int = 5) -> dict[str, np.ndarray]:
+    """Each question's candidate scores from the model fitted on the other folds (never on its own)."""
+    out: dict[str, np.ndarray] = {}
+    for fold in range(folds):
+        held = [c for c in pool if _fold(c.text, folds) == fold]
+        model = fit([c for c in pool if _fold(c.text, folds) != fold])
+        out |= {c.text: _predict(model, c) for c in held}
+    return out
+
+
+def _predict(model: lightgbm.Booster, c: Candidates) -> np.ndarray:
+    return np.asarray(model.predict(c.features)) if len(c.passages) else np.zeros(0)
+
+
+def _replayed(pool: list[Candidates], predicted: dict[str, np.ndarray]) -> Ranker:
+    by_text = {c.text: c for c in pool}
+    return lambda text, k: by_text[text].ordered(predicted[text], k)
+
+
+def _with_latency(figures: dict[str, float], pool: list[Candidates], model: lightgbm.Booster) -> dict[str, float]:
+    """The replayed ranking takes no time: its latency is the fusion's search plus the model's scoring."""
+    latencies = []
+    for c in pool:
+        started = time.perf_counter()
+        _predict(model, c)
+        latencies.append(c.latency_ms + (time.perf_counter() - started) * 1000)
+    return figures | {"latency_p50_ms": statistics.median(latencies)}
+
+
+def run_ranking(
+    settings: Settings, alqac_settings: Settings, alqac_files: list[Path] | None = None, save_ranker: bool = False
+) -> list[str]:
     """Tables: hand-written dev, hand-written test, then one per ALQAC question file (training by default)."""
     from eval.harness import ensure_index
 
     store = ensure_index(settings).store
-    tables = []
-    ranked_by = rankers(store, settings.retrieval)
-    for split in ("dev", "test"):
-        questions = [q for q in select(split, settings.corpus_dir)[0] if not q.follow_up]
-        rows = {name: hand_written(r, questions, settings.corpus_dir, split) for name, r in ranked_by.items()}
-        tables.append(table(f"Hand-written {split} ({len(questions)} first turns)", rows))
-
     laws_store = Store(alqac_settings)
     IngestPipeline(laws_store).run([benchmark_dir(alqac_settings) / "laws"])
     laws = {d.doc_id: Path(d.source).stem for d in laws_store.catalog.documents()}
-    on_laws = rankers(laws_store, alqac_settings.retrieval)
-    for path in alqac_files or [benchmark_dir(alqac_settings) / "questions.jsonl"]:
-        items = _read(path)
-        rows = {name: alqac(r, items, laws) for name, r in on_laws.items()}
-        tables.append(table(f"ALQAC {path.name} ({len(items)} questions, article level)", rows))
-    return tables
+    splits = {split: [q for q in select(split, settings.corpus_dir)[0] if not q.follow_up] for split in ("dev", "test")}
+    files = alqac_files or [benchmark_dir(alqac_settings) / "questions.jsonl"]
+    alqac_sets = {path.name: _read(path) for path in files}
+    rows: dict[str, dict[str, dict[str, float]]] = {f"hand-written {split}": {} for split in splits}
+    rows |= {f"ALQAC {name}": {} for name in alqac_sets}
+
+    for name, ranker in rankers(store, settings.retrieval).items():
+        for split, questions in splits.items():
+            rows[f"hand-written {split}"][name] = hand_written(ranker, questions, settings.corpus_dir, split)
+    for name, ranker in rankers(laws_store, alqac_settings.retrieval).items():
+        for file, items in alqac_sets.items():
+            rows[f"ALQAC {file}"][name] = alqac(ranker, items, laws)
+
+    # the learned ranker: candidates of the configured fusion, features, relevance by the same gold
+    learned = {"ranker": "lambdarank"}
+    search = HybridSearch(store, settings.retrieval.model_copy(update=learned), apply_ranker=False)
+    law_search = HybridSearch(laws_store, alqac_settings.retrieval.model_copy(update=learned), apply_ranker=False)
+    hand = {
+        split: [candidates(search, q.question, _holds_gold(q, settings.corpus_dir)) for q in questions]
+        for split, questions in splits.items()
+    }
+    train_file = files[0].name
+    on_laws = {
+        file: [candidates(law_search, str(q["question"]), _in_gold(q, laws)) for q in items]
+        for file, items in alqac_sets.items()
+    }
+    pool = hand["dev"] + on_laws[train_file]
+    predicted = cross_validated(pool)
+    model = fit(pool)
+    name = "lambdarank (5-fold CV on dev + ALQAC train)"
+    rows["hand-written dev"][name] = _with_latency(
+        hand_written(_replayed(pool, predicted), splits["dev"], settings.corpus_dir, "dev"), hand["dev"], model
+    )
+    rows[f"ALQAC {train_file}"][name] = _with_latency(
+        alqac(_replayed(pool, predicted), alqac_sets[train_file], laws), on_laws[train_file], model
+    )
+    held_out = {c.text: _predict(model, c) for c in hand["test"]}
+    name = "lambdarank (fitted on dev + ALQAC train)"
+    rows["hand-written test"][name] = _with_latency(
+        hand_written(_replayed(hand["test"], held_out), splits["test"], settings.corpus_dir, "test"),
+        hand["test"],
+        model,
+    )
+    for file in list(alqac_sets)[1:]:  # other ALQAC files: never seen by the model
+        scored = {c.text: _predict(model, c) for c in on_laws[file]}
+        rows[f"ALQAC {file}"][name] = _with_latency(
+            alqac(_replayed(on_laws[file], scored), alqac_sets[file], laws), on_laws[file], model
+        )
+    if save_ranker:
+        for target in (settings, alqac_settings):
+            model.save_model(str(target.data_dir / target.retrieval.ranker_file))
+    counts = {f"hand-written {s}": len(q) for s, q in splits.items()} | {
+        f"ALQAC {f}": len(i) for f, i in alqac_sets.items()
+    }
+    return [table(f"{title} ({counts[title]} questions)", figures) for title, figures in rows.items()]
+
+
+def _holds_gold(question: Question, corpus_dir: Path) -> Callable[[Chunk], bool]:
+    spans = gold_spans(question, corpus_dir)
+    return lambda chunk: any(holds(_as_ref((chunk,)), span, quote) for span, quote in spans)
+
+
+def _in_gold(item: dict[str, object], laws: dict[str, str]) -> Callable[[Chunk], bool]:
+    gold = {(str(g["law"]), int(g["article"])) for g in item["gold"]}  # type: ignore[attr-defined]
+    return lambda chunk: _article((chunk,), laws) in gold
 
 
 def _read(path: Path) -> list[dict[str, object]]:

@@ -3,14 +3,21 @@ ranking evaluation's article mapping and figures."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from assistant.retrieval.analysis import Analyzer, load_glossary
 from assistant.retrieval.fusion import ReciprocalRankFusion
+from assistant.retrieval.hybrid import HybridSearch, ScoredChunk
+from assistant.retrieval.learned import features
 from assistant.retrieval.lexical import SectionIndex, section_of
+from assistant.retrieval.query import QueryIntent
 from assistant.settings import get_settings
-from eval.ranking import alqac, table
+from eval.ranking import Candidates, alqac, fit, table
 from ingest.models import Chunk
+from ingest.store import Store
 from tests.conftest import ALQAC_DIR, parse_text_file
 
 LAW = ALQAC_DIR / "laws" / "Luật Thanh niên.txt"
@@ -110,3 +117,30 @@ def test_alqac_figures_count_distinct_articles(law: tuple[list[Chunk], SectionIn
     assert figures["recall@5"] == 1.0
     assert figures["mrr"] == 0.5
     assert "| ranker | recall@1" in table("ALQAC", {"x": figures})
+
+
+def _candidate(chunk_id: str, lexical: float, dense: float, rank: int) -> ScoredChunk:
+    c = chunk(chunk_id, ["Điều 1. Phạm vi"], f"đoạn {chunk_id}", ordinal=rank)
+    return ScoredChunk(c, 1 / rank, dense, lexical, None, 1 / rank, {"dense": rank, "lexical": rank})
+
+
+@pytest.mark.unit
+def test_lambdarank_learns_from_readable_features_and_search_falls_back_without_it(tmp_path: Path) -> None:
+    """Relevance follows chunk BM25 while the fusion order follows dense: the model learns to put BM25 first."""
+    rng = np.random.default_rng(0)
+    intent = QueryIntent(folded="cau hoi")
+    pool = []
+    for q in range(60):
+        passages = [_candidate(f"{q}-{j}", float(rng.random()), float(rng.random()), j + 1) for j in range(8)]
+        labels = np.asarray([float(p.lexical_score == max(x.lexical_score or 0 for x in passages)) for p in passages])
+        pool.append(Candidates(f"q{q}", passages, features(passages, intent, "câu hỏi", {}), labels, 1.0))
+    model = fit(pool)
+    settings = get_settings().model_copy(update={"data_dir": tmp_path})
+    retrieval = settings.retrieval.model_copy(update={"ranker": "lambdarank"})
+    assert HybridSearch(Store(settings), retrieval).ranker is None  # no model file: the fusion ranks
+
+    model.save_model(str(tmp_path / retrieval.ranker_file))
+    ranker = HybridSearch(Store(settings), retrieval).ranker
+    assert ranker is not None
+    fresh = [_candidate(f"n{j}", lexical, 0.5, j + 1) for j, lexical in enumerate([0.1, 0.3, 0.9, 0.2])]
+    assert ranker.run(fresh, intent, "câu hỏi", {})[0].chunk.chunk_id == "n2"

@@ -13,6 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
+from assistant.retrieval.learned import LearnedRanker
 from assistant.retrieval.lexical import SectionIndex
 from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field
 from assistant.settings import RetrievalSettings
@@ -46,6 +47,9 @@ class ScoredChunk:
     score: float
     dense_similarity: float | None = None
     lexical_score: float | None = None
+    section_score: float | None = None  # BM25 of the whole section the passage belongs to
+    fused_score: float = 0.0  # the fusion's score with its boosts, before any learned ranker
+    ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank in each list that returned it
 
 
 @dataclass
@@ -58,7 +62,9 @@ class SearchResult:
 class HybridSearch:
     """Pipeline step: question (+ filters) → ranked chunks."""
 
-    def __init__(self, store: Store, settings: RetrievalSettings) -> None:
+    def __init__(self, store: Store, settings: RetrievalSettings, apply_ranker: bool = True) -> None:
+        """``apply_ranker=False``: the fused candidates with everything the ranker reads, in fusion order
+        (what the ranker is trained on)."""
         self.store = store
         self.settings = settings
         lexical = {
@@ -73,6 +79,11 @@ class HybridSearch:
         self.folded_fusion = ReciprocalRankFusion(
             settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, **lexical}
         )
+        model_file = store.data_dir / settings.ranker_file
+        # without its model file (not trained for this data dir) the hand-tuned fusion ranks
+        learned = settings.ranker == "lambdarank"
+        self.ranker = LearnedRanker(model_file) if learned and apply_ranker and model_file.exists() else None
+        self._sectioned = bool(settings.section_weight or settings.section_best_weight or learned)
 
     def run(self, question: str, top_k: int, filters: SearchFilters | None = None) -> SearchResult:
         import time
@@ -93,10 +104,12 @@ class HybridSearch:
         lexical_ids = self.store.catalog.chunk_ids_of(allowed) if allowed is not None else None
         lexical_hits = dict(self.store.lexical().search(question, self.settings.lexical_k, lexical_ids))
         rankings: dict[str, list[Ranked]] = {"dense": list(dense_hits), "lexical": list(lexical_hits)}
-        if self.settings.section_weight or self.settings.section_best_weight:
+        section_hits: dict[str, float] = {}
+        if self._sectioned:
             sections = self.sections()
             hits = sections.search(question, self.settings.section_k, allowed)
             rankings["section"] = [sections.members[s] for s, _ in hits]
+            section_hits = {i: score for s, score in hits for i in sections.members[s]}
             best = sections.by_best_passage(lexical_hits)[: self.settings.section_k]
             rankings["section_best"] = [sections.members[s] for s in best]
         lexical_done = time.perf_counter()
@@ -104,14 +117,25 @@ class HybridSearch:
         fusion = self.fusion if intent.has_diacritics else self.folded_fusion
         fused = fusion.run(rankings)
         chunks = self.store.catalog.chunks_by_id([i for i, _ in fused])  # drops ids the catalog no longer has
-        scored = [
-            ScoredChunk(
-                chunks[i], score * self._boost(chunks[i], documents, intent), dense_hits.get(i), lexical_hits.get(i)
-            )
-            for i, score in fused
-            if i in chunks
-        ]
+        ranks = _ranks(rankings)
+        scored = []
+        for i, score in fused:
+            if i in chunks:
+                boosted = score * self._boost(chunks[i], documents, intent)
+                scored.append(
+                    ScoredChunk(
+                        chunks[i],
+                        boosted,
+                        dense_hits.get(i),
+                        lexical_hits.get(i),
+                        section_hits.get(i),
+                        boosted,
+                        {name: found[i] for name, found in ranks.items() if i in found},
+                    )
+                )
         scored.sort(key=lambda s: (-s.score, s.chunk.chunk_id))
+        if self.ranker is not None:
+            scored = self.ranker.run(scored, intent, question, documents)
         result.passages = scored[:top_k]
         done = time.perf_counter()
         result.timings_ms = {
@@ -165,6 +189,17 @@ class HybridSearch:
         if intent.answer_shape is not None and intent.answer_shape.search(chunk.text):
             boost *= self.settings.structure_boost
         return boost
+
+
+def _ranks(rankings: dict[str, list[Ranked]]) -> dict[str, dict[str, int]]:
+    """List name → passage id → its 1-based rank there (the passages of one section share its rank)."""
+    out: dict[str, dict[str, int]] = {}
+    for name, places in rankings.items():
+        found = out.setdefault(name, {})
+        for rank, place in enumerate(places, start=1):
+            for item in (place,) if isinstance(place, str) else place:
+                found.setdefault(item, rank)
+    return out
 
 
 class GnbvRetriever(BaseRetriever):
