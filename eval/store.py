@@ -89,6 +89,9 @@ class QuestionChange(BaseModel):
     change: Change
     before: bool | None
     after: bool | None
+    checks: dict[str, tuple[bool | None, bool | None]] = Field(
+        default_factory=dict, description="the checks whose verdict changed: (before, after)"
+    )
 
 
 def answer_key(question: str, previous: str | None, answer: str) -> str:
@@ -280,8 +283,11 @@ def compare(before: list[AnswerRow], after: list[AnswerRow]) -> list[QuestionCha
         else:
             delta = _points(row) - _points(old)
             change = "better" if delta > 0 else "worse" if delta < 0 else "same"
+        moved = {k: (old.verdicts.get(k), v) for k, v in row.verdicts.items() if old.verdicts.get(k) != v}
         changes.append(
-            QuestionChange(question_id=row.question_id, change=change, before=old.correct, after=row.correct)
+            QuestionChange(
+                question_id=row.question_id, change=change, before=old.correct, after=row.correct, checks=moved
+            )
         )
     return changes
 
@@ -326,9 +332,12 @@ def changes_report(store: EvalStore, run: Run) -> str:
             f"So với lần chạy {previous.run_id} ({previous.created}, commit {previous.commit_id[:8]}): "
             f"tốt hơn {tally['better']}, kém hơn {tally['worse']}, như cũ {tally['same']}"
         )
+        marks = {True: "đạt", False: "không đạt", None: "–"}
         for change in changes:
             if change.change != "same":
-                lines.append(f"  {change.change:>6} {change.question_id}: {change.before} → {change.after}")
+                moved = ", ".join(f"{k} {marks[a]} → {marks[b]}" for k, (a, b) in change.checks.items())
+                verdict = f"đúng {marks[change.before]} → {marks[change.after]}"
+                lines.append(f"  {change.change:>6} {change.question_id}: {verdict}; {moved}")
     human = human_accuracy(rows)
     if human is None:
         lines.append("Chưa có đánh giá của người cho các câu trả lời này.")

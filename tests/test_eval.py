@@ -243,5 +243,6 @@ def test_store_keeps_runs_judgements_and_compares(tmp_path: Path) -> None:
     assert human_accuracy(store.answers(first))["accuracy"] == 0.0  # type: ignore[index]
     printed = changes_report(store, run)
     assert f"So với lần chạy {first}" in printed and "tốt hơn 1, kém hơn 1, như cũ 0" in printed
-    assert "better T1: False → True" in printed and "Người đánh giá 2 câu" in printed
+    assert "better T1: đúng không đạt → đạt; key_facts không đạt → đạt" in printed
+    assert "Người đánh giá 2 câu" in printed
     assert "chưa có lần chạy trước" in changes_report(store, store.run(first))  # type: ignore[arg-type]

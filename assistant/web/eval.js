@@ -269,10 +269,11 @@ $("compare-form").addEventListener("submit", async (e) => {
     const rowsOut = c.changes.map((x) => el("tr", {},
       el("td", { textContent: x.question_id }),
       el("td", { className: x.change, textContent: CHANGES[x.change] }),
-      el("td", { textContent: `${yesNo(x.before)} → ${yesNo(x.after)}` })));
+      el("td", { textContent: `${yesNo(x.before)} → ${yesNo(x.after)}` }),
+      el("td", { textContent: Object.entries(x.checks).map(([k, [a, b]]) => `${CHECK_NAMES[k]}: ${yesNo(a)} → ${yesNo(b)}`).join("; ") })));
     out.replaceChildren(
       el("p", { id: "compare-tally", textContent: `Tốt hơn ${c.tally.better}, kém hơn ${c.tally.worse}, như cũ ${c.tally.same}` }),
-      el("table", {}, el("thead", {}, el("tr", {}, ...["Mã", "Thay đổi", "Đúng (tự động)"].map((h) => el("th", { textContent: h })))),
+      el("table", {}, el("thead", {}, el("tr", {}, ...["Mã", "Thay đổi", "Đúng (tự động)", "Kiểm tra đổi kết quả"].map((h) => el("th", { textContent: h })))),
         el("tbody", {}, ...rowsOut)));
   } catch (error) { out.textContent = error.message; }
 });
