@@ -101,6 +101,19 @@ class Catalog:
         )
         return dict(rows.fetchall())
 
+    def unused_builds(self, current: str) -> dict[str, str]:
+        """Fingerprint → identity JSON of the recorded builds, other than ``current``, no document comes from."""
+        rows = self._connect().execute(
+            "SELECT fingerprint, identity FROM builds WHERE fingerprint != ? "
+            "AND fingerprint NOT IN (SELECT built_with FROM documents)",
+            (current,),
+        )
+        return dict(rows.fetchall())
+
+    def forget_build(self, fingerprint: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM builds WHERE fingerprint=?", (fingerprint,))
+
     def built_otherwise(self, fingerprint: str) -> dict[str, str]:
         """doc_id → path of the documents built with other settings than ``fingerprint``'s."""
         rows = self._connect().execute("SELECT doc_id, path FROM documents WHERE built_with != ?", (fingerprint,))

@@ -96,19 +96,21 @@ class IngestPipeline:
             files = iter_document_files(paths)
             given = {make_doc_id(p) for p in files}
             files += [Path(p) for d, p in catalog.built_otherwise(self.store.fingerprint).items() if d not in given]
+            present = self.store.vector_ids()  # a document is unchanged only while its vectors are there too
             for done, path in enumerate(files):
                 if progress:
                     progress(path.name, done, len(files))
-                report.outcomes.append(self._ingest_file(path))
+                report.outcomes.append(self._ingest_file(path, present))
             report.outcomes.extend(self._remove_missing(paths, given))
             self._collect_stale_vectors()
+            self.store.drop_unused_builds()
             if report.changed or rebuild:
                 self.store.rebuild_lexical()
             if progress:
                 progress("", len(files), len(files))
         return report
 
-    def _ingest_file(self, path: Path) -> FileOutcome:
+    def _ingest_file(self, path: Path, present: set[str]) -> FileOutcome:
         doc_id = make_doc_id(path)
         try:
             parsed = self.parse(path, self.store.settings)
@@ -121,7 +123,9 @@ class IngestPipeline:
             return FileOutcome(str(path), doc_id, "failed", reason="unreadable", message=detail)
         previous = self.store.catalog.stored(doc_id)
         if previous == (parsed.meta.sha256, parsed.meta.path, self.store.fingerprint):
-            return FileOutcome(str(path), doc_id, "unchanged", chunks=len(self.store.catalog.chunks(doc_id)))
+            stored = self.store.catalog.chunk_ids_of({doc_id})
+            if stored <= present:  # else the collection lost them (deleted, another Chroma): embed again
+                return FileOutcome(str(path), doc_id, "unchanged", chunks=len(stored))
         if not parsed.chunks:
             return FileOutcome(str(path), doc_id, "failed", reason="empty", message="Tệp không có nội dung văn bản")
         old_ids = {c.chunk_id for c in self.store.catalog.chunks(doc_id)}

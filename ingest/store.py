@@ -123,6 +123,16 @@ class Store:
         """Writer side: remember what this fingerprint stands for, to explain a later mismatch."""
         self.catalog.record_build(self.fingerprint, json.dumps(self.identity, sort_keys=True, ensure_ascii=False))
 
+    def drop_unused_builds(self) -> None:
+        """Writer side: the collections of fingerprints no document is built with any more (the model
+        before a change), recorded in this catalog and so this index's own, are deleted."""
+        existing = {c.name for c in self.client.list_collections()}
+        for fingerprint, identity in self.catalog.unused_builds(self.fingerprint).items():
+            name = collection_name(json.loads(identity)["embedding"]["model_id"], fingerprint)
+            if name in existing:
+                self.client.delete_collection(name)
+            self.catalog.forget_build(fingerprint)
+
     def verify(self) -> None:
         """Raise ``IndexMismatchError`` unless every document was built with this store's settings."""
         version = self.catalog.version()

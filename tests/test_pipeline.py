@@ -177,3 +177,8 @@ def test_model_change_reembeds_everything_and_readers_refuse_until_then(
     assert {o.status for o in IngestPipeline(reader).run([small_corpus]).outcomes} == {"unchanged"}
     with pytest.raises(IndexMismatchError):  # and the first settings now find an index not theirs
         Store(_settings(indexed_settings, data)).verify()
+    assert first.collection_name not in {c.name for c in reader.client.list_collections()}  # reclaimed
+
+    reader.drop_vectors()  # vectors lost (a Chroma dir deleted, another server): not "unchanged" without them
+    assert {o.status for o in IngestPipeline(reader).run([small_corpus]).outcomes} == {"updated"}
+    assert reader.vector_ids() == reader.catalog.chunk_ids()
