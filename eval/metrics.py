@@ -96,7 +96,7 @@ def overlaps(citation: CitationRef, span: Span) -> bool:
 @lru_cache(maxsize=64)
 def footnote_lines(path: Path) -> frozenset[int]:
     return frozenset(
-        {n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)}
+        {n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in b.source_lines}
     )
 
 

@@ -33,7 +33,7 @@ QUESTIONS = [
 
 def _footnote_lines(source: str) -> set[int]:
     blocks = Normalizer().run(load(CORPUS_DIR / source))
-    return {n for b in blocks if b.kind == "footnote" for n in range(b.line_start, b.line_end + 1)}
+    return {n for b in blocks if b.kind == "footnote" for n in b.source_lines}
 
 
 def test_recently_escaped_households_stay_eligible_36_months(service: AssistantService) -> None:
