@@ -13,6 +13,7 @@ import io
 import random
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -20,6 +21,9 @@ from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta
 from ingest.verbatim import normalize_for_match
 from prompts import TrainingTexts
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
 
 FIELD_ORDER = [
     "Mục tiêu",
@@ -314,11 +318,11 @@ def _cite(c: Cited, texts: TrainingTexts) -> str:
     return texts.cite.format(document=c.document, section=section, lines=line_span(c.line_start, c.line_end, texts))
 
 
-def file_names(handout: Handout, texts: TrainingTexts) -> tuple[str, str]:
-    """The handout's file stem in Vietnamese, and in ASCII for clients that cannot read the former."""
-    words = [w for w in re.split(r"[^a-z0-9]+", fold(handout.title)) if w]
+def file_names(title: str, texts: TrainingTexts) -> tuple[str, str]:
+    """A handout's file stem in Vietnamese, and in ASCII for clients that cannot read the former."""
+    words = [w for w in re.split(r"[^a-z0-9]+", fold(title)) if w]
     ascii_stem = "-".join([*fold(texts.file_prefix).split(), *words])[:_MAX_STEM]
-    stem = re.sub(r'[\\/:*?"<>|]+', "-", f"{texts.file_prefix} - {handout.title}")[:_MAX_STEM]
+    stem = re.sub(r'[\\/:*?"<>|]+', "-", f"{texts.file_prefix} - {title}")[:_MAX_STEM]
     return stem, ascii_stem
 
 
@@ -341,15 +345,7 @@ def markdown(handout: Handout, texts: TrainingTexts) -> str:
 
 
 def docx(handout: Handout, texts: TrainingTexts, author: str) -> bytes:
-    from docx import Document
-
-    document = Document()
-    # Word shows these in the file's properties and search: not python-docx's defaults
-    document.core_properties.title = handout.title
-    document.core_properties.author = author
-    document.core_properties.last_modified_by = author
-    document.core_properties.comments = ""
-    document.add_heading(handout.title, level=1)
+    document = _word(handout.title, author)
     document.add_heading(texts.key_points_heading, level=2)
     for point in handout.points:
         document.add_heading(point.field, level=3)
@@ -366,6 +362,99 @@ def docx(handout: Handout, texts: TrainingTexts, author: str) -> bytes:
         document.add_paragraph(f"{i}. {head}".rstrip())
         for c in q.answer:
             document.add_paragraph(f"{c.text} {_cite(c, texts)}", style="List Bullet")
+    return _saved(document)
+
+
+def _word(title: str, author: str) -> DocxDocument:
+    from docx import Document
+
+    document = Document()
+    # Word shows these in the file's properties and search: not python-docx's defaults
+    document.core_properties.title = title
+    document.core_properties.author = author
+    document.core_properties.last_modified_by = author
+    document.core_properties.comments = ""
+    document.add_heading(title, level=1)
+    return document
+
+
+def _saved(document: DocxDocument) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# ---- one project across localities -----------------------------------------------------------
+
+
+class Column(BaseModel):
+    doc_id: str
+    document: str = Field(description="the document as cited: kind, number and place")
+    node: str = Field(description="the project's own heading in that document")
+    points: list[KeyPoint]
+
+
+class Comparison(BaseModel):
+    project: str = Field(description="'Tiểu dự án 1 thuộc Dự án 3'")
+    title: str
+    fields: list[str] = Field(description="the rows: every field one of the documents states, in the usual order")
+    columns: list[Column] = Field(description="one per document that has the project, the chosen one first")
+
+
+def compare(
+    path: list[str], first: str, documents: list[tuple[DocumentMeta, list[Chunk]]], texts: TrainingTexts
+) -> Comparison:
+    """The project at ``path`` of document ``first``, side by side with the same project in every other plan.
+
+    "The same" is the numbered identity (Dự án 3 › Tiểu dự án 1), or the heading's words where a plan does
+    not number its projects; each document contributes its first node with that identity.
+    """
+    mine = _identity(path)
+    columns: list[Column] = []
+    for meta, chunks in sorted(documents, key=lambda d: d[0].doc_id != first):
+        node = next((p for p in projects(chunks, texts) if _identity(p.path) == mine), None)
+        if node is not None:
+            points = key_points(chunks, node.path, meta)
+            columns.append(Column(doc_id=meta.doc_id, document=document_label(meta), node=node.label, points=points))
+    fields = sorted({p.field for c in columns for p in c.points}, key=_field_rank)
+    project = project_label(path, texts)
+    return Comparison(
+        project=project, title=texts.compare_title.format(project=project), fields=fields, columns=columns
+    )
+
+
+def _cell(column: Column, field: str, texts: TrainingTexts) -> list[str]:
+    cited = next((p.citations for p in column.points if p.field == field), [])
+    return [f"{c.text} ({line_span(c.line_start, c.line_end, texts)})" for c in cited] or [texts.compare_missing]
+
+
+def comparison_markdown(comparison: Comparison, texts: TrainingTexts) -> str:
+    def row(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    lines = [f"# {comparison.title}", "", row([texts.compare_field, *(c.document for c in comparison.columns)])]
+    lines.append(row(["---"] * (len(comparison.columns) + 1)))
+    for field in comparison.fields:
+        lines.append(row([field, *("<br>".join(_cell(c, field, texts)) for c in comparison.columns)]))
+    lines += ["", f"## {texts.compare_sources}", ""]
+    lines += [f"- {c.document}: {c.node}" for c in comparison.columns]
+    return "\n".join(lines) + "\n"
+
+
+def comparison_docx(comparison: Comparison, texts: TrainingTexts, author: str) -> bytes:
+    document = _word(comparison.title, author)
+    table = document.add_table(rows=1, cols=len(comparison.columns) + 1)
+    table.style = "Table Grid"
+    for cell, text in zip(
+        table.rows[0].cells, [texts.compare_field, *(c.document for c in comparison.columns)], strict=True
+    ):
+        cell.text = text
+    for field in comparison.fields:
+        cells = table.add_row().cells
+        cells[0].text = field
+        for cell, column in zip(cells[1:], comparison.columns, strict=True):
+            cell.text = "\n".join(_cell(column, field, texts))
+    document.add_heading(texts.compare_sources, level=2)
+    for column in comparison.columns:
+        document.add_paragraph(f"{column.document}: {column.node}", style="List Bullet")
+    return _saved(document)

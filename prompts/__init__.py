@@ -121,6 +121,8 @@ class WebTexts(BaseModel):
     outline_heading: str
     key_prompt: str
     key_submit: str
+    compare_field: str
+    compare_missing: str
     asked_types: dict[str, str] = Field(description="frame.asked → its name on the page")
 
 
@@ -138,6 +140,11 @@ class TrainingTexts(BaseModel):
     sub_project_of: str
     choice_question: str
     correct_choice: str
+    compare_title: str
+    compare_field: str
+    compare_missing: str
+    compare_sources: str
+    compare_alone: str
     questions: dict[str, str] = Field(description="open question per field name, and 'other'")
 
 

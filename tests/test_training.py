@@ -177,7 +177,7 @@ def test_handouts_carry_key_points_questions_and_answers(corpus: dict[str, Parse
     assert "dòng 100)" in text and "100–100" not in text and ".txt" not in text
     assert "(Kế hoạch, huyện Krông Nô, 2024, mục Đối tượng, dòng 100)" in text
     assert not re.search(r"^\s*- [-+*•]", text, re.MULTILINE)  # one bullet mark, not "- -"
-    stem, ascii_stem = file_names(handout, TEXTS)
+    stem, ascii_stem = file_names(handout.title, TEXTS)
     assert stem == "Tập huấn - Tiểu dự án 1 thuộc Dự án 3 — Kế hoạch 16-KH-UBND, xã Trực Thái"
     assert ascii_stem == "tap-huan-tieu-du-an-1-thuoc-du-an-3-ke-hoach-16-kh-ubnd-xa-truc-thai"
     word = Document(io.BytesIO(docx(handout, TEXTS, "Trợ lý GNBV")))
@@ -186,3 +186,29 @@ def test_handouts_carry_key_points_questions_and_answers(corpus: dict[str, Parse
     assert not any(p.startswith(("-", "+", "* ")) for p in paragraphs)
     assert TEXTS.quiz_heading in paragraphs and handout.questions[1].question in "\n".join(paragraphs)
     assert sum(p.startswith(("A. ", "B. ", "C. ", "D. ")) for p in paragraphs) >= 2 * 2
+
+
+def test_a_project_compared_across_localities_in_one_table(corpus: dict[str, Parsed]) -> None:
+    from docx import Document
+
+    from assistant.training import compare, comparison_docx, comparison_markdown
+
+    metas = {"000": KRONG_NO, "001": TRUC_THAI}
+    documents = [
+        (metas.get(key, KRONG_NO.model_copy(update={"doc_id": key, "locality": key})), doc.chunks)
+        for key, doc in corpus.items()
+    ]
+    path = _path(corpus["000"], "Tiểu dự án 1")
+    comparison = compare(path, "000", documents, TEXTS)
+    assert comparison.title == "So sánh Tiểu dự án 1 thuộc Dự án 3 giữa các địa phương"
+    assert comparison.columns[0].doc_id == "000" and len(comparison.columns) >= 2
+    assert all(c.node.startswith("Dự án 3 › Tiểu dự án 1") for c in comparison.columns)
+    assert comparison.fields[:2] == ["Mục tiêu", "Đối tượng"]
+    table = comparison_markdown(comparison, TEXTS)
+    header, ruler, *rows = table.splitlines()[2 : 4 + len(comparison.fields)]
+    assert header.count("|") == ruler.count("|") == len(comparison.columns) + 2
+    assert rows[1].startswith("| Đối tượng |") and "36 tháng" in rows[1] and "(dòng 100)" in rows[1]
+    word = Document(io.BytesIO(comparison_docx(comparison, TEXTS, "Trợ lý GNBV")))
+    assert word.core_properties.title == comparison.title and word.core_properties.author == "Trợ lý GNBV"
+    grid = word.tables[0]
+    assert len(grid.rows) == len(comparison.fields) + 1 and len(grid.columns) == len(comparison.columns) + 1

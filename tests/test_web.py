@@ -6,6 +6,7 @@ test-artifacts/. The server answers from the real corpus, indexed once per sessi
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -189,12 +190,19 @@ def test_answer_shows_the_direct_answer_first_then_sources_and_the_question_as_c
     web.no_sideways_scroll()
     sent: list[dict[str, Any]] = []
     page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/api/chat") else None)
-    chips.locator("select[name=locality]").select_option("Krông Nô")
+    chips.locator("select[name=field]").select_option("Đối tượng")
     chips.locator("button[type=submit]").click()
     again = page.locator(".turn").nth(1)
     again.locator(".tools").wait_for(timeout=ANSWER_TIMEOUT)
-    assert sent[-1]["scope"]["locality"] == "Krông Nô" and sent[-1]["scope"]["year"] == 2025
-    assert "Krông Nô" in again.locator(".sources").inner_text()
+    scope = sent[-1]["scope"]
+    assert (scope["field"], scope["locality"], scope["year"], scope["project"]) == (
+        "Đối tượng",
+        "Ia H'Drai",
+        2025,
+        "Dự án 4",
+    )
+    assert again.locator("form.scope select[name=field]").input_value() == "Đối tượng"
+    assert "Đối tượng" in again.locator(".sources").inner_text()
     again.locator(".sources .chip").first.click()
     page.locator("#panel mark").wait_for()
     web.shot("ask-direct-answer-citation")
@@ -211,6 +219,9 @@ def test_a_refusal_shows_what_the_documents_do_say_nearby(web: Page) -> None:
     answer.wait_for()
     nearby = answer.locator(".nearby")
     assert "ngoại ngữ" in nearby.inner_text() and nearby.locator(".chip").count() >= 1
+    assert answer.locator(".refusal .chip").count() == 0  # the reason, then the quotes once, then the sources
+    blocks = answer.evaluate("a => [...a.children].map(c => c.className || c.tagName)")
+    assert blocks.index("refusal") < blocks.index("nearby") < blocks.index("sources-heading")
     web.shot("refusal-with-nearby", full_page=True)
     nearby.locator(".chip").first.click()
     assert "ngoại ngữ" in page.locator("#panel mark").inner_text()
@@ -371,9 +382,27 @@ def test_trainer_picks_a_sub_project_reads_cited_key_points_and_exports_handouts
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / f"handout-{web.size}.md").write_text(markdown, encoding="utf-8")
     docx_download.value.save_as(ARTIFACTS / f"handout-{web.size}.docx")
-    # the export as a trainer hands it out: the Markdown rendered by the page's own reader styles
-    page.set_content(f"<pre style='white-space:pre-wrap;font:14px system-ui'>{markdown[:4000]}</pre>")
-    web.shot("training-handout-export")
+    # the same sub-project in every plan that has it, side by side
+    page.click("#t-compare")
+    table = page.locator("#training-output table.compare")
+    table.wait_for()
+    heads = table.locator("thead th").all_inner_texts()
+    assert heads[:2] == ["Nội dung", "Kế hoạch, huyện Krông Nô, 2024"] and len(heads) >= 3
+    beneficiaries = table.locator("tbody tr", has_text="Đối tượng").first.inner_text()
+    assert "36 tháng" in beneficiaries and "dòng 100" in beneficiaries
+    web.no_sideways_scroll()
+    web.shot("training-compare", full_page=True)
+    with page.expect_download() as compare_download:
+        page.click("#t-compare-md")
+    compared = Path(compare_download.value.path()).read_text(encoding="utf-8")
+    assert compared.startswith("# So sánh Tiểu dự án 1 thuộc Dự án 3 giữa các địa phương")
+    assert "| Nội dung | Kế hoạch, huyện Krông Nô, 2024 |" in compared
+    (ARTIFACTS / f"compare-{web.size}.md").write_text(compared, encoding="utf-8")
+    # the export as a trainer hands it out (a blank page of its own: the app's CSP allows no inline style)
+    sheet = web.context.new_page()
+    sheet.set_content(f"<pre style='white-space:pre-wrap;font:14px sans-serif'>{html.escape(markdown[:5000])}</pre>")
+    sheet.screenshot(path=str(ARTIFACTS / f"training-handout-export-{web.size}.png"), full_page=True)
+    sheet.close()
 
 
 # ---- 5. the citation panel ----------------------------------------------------------------------------
@@ -467,3 +496,24 @@ def test_feedback_is_stored_with_the_answer(browser: Any, server: tuple[str, Pat
     page.click("#new-chat")
     assert page.locator(".turn").count() == 0
     web.close()
+
+
+def test_protected_reads_ask_for_the_key_once_and_send_it(browser: Any, indexed_settings: Settings) -> None:
+    server = indexed_settings.server.model_copy(update={"api_key": "sesame-key", "protect_reads": True})
+    with ServerThread(indexed_settings.model_copy(update={"server": server})) as running:
+        assert httpx.get(f"{running.url}/api/documents").status_code == 401
+        web = Page(browser, running.url, "phone")
+        page = web.page
+        page.goto(running.url)
+        page.locator("#key-dialog[open]").wait_for()
+        assert "khoá" in page.locator("#key-label").inner_text()
+        page.fill("#key-input", "sesame-key")
+        page.click("#key-submit")
+        page.locator("#f-locality option").nth(1).wait_for(state="attached")
+        turn = ask(page, "Đối tượng của Tiểu dự án 1 Dự án 3 ở Krông Nô là ai?")
+        assert "36 tháng" in turn.inner_text()
+        assert page.evaluate("sessionStorage.getItem('gnbv-api-key')") == "sesame-key"
+        assert "sesame-key" not in page.url
+        # the first requests were refused before the key was given: those 401s are expected
+        web.errors = [e for e in web.errors if "401" not in e]
+        web.close()

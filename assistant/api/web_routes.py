@@ -15,10 +15,14 @@ from assistant.feedback import FeedbackIn, FeedbackStore
 from assistant.retrieval.hybrid import SearchFilters
 from assistant.service import AssistantService
 from assistant.training import (
+    Comparison,
     Handout,
     KeyPoint,
     Project,
     QuizQuestion,
+    compare,
+    comparison_docx,
+    comparison_markdown,
     document_label,
     docx,
     file_names,
@@ -31,7 +35,7 @@ from assistant.training import (
 from core.text import fold
 from ingest.loaders import LoadError, collection_loader
 from ingest.models import SECTION_SEPARATOR, DocumentMeta
-from prompts import Prompts, WebTexts
+from prompts import Prompts, TrainingTexts, WebTexts
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -97,7 +101,8 @@ def favicon() -> FileResponse:
     return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
-@router.get("/api/web/texts", response_model=WebTexts, tags=["trang web"])
+# public too: with protected reads the page needs its texts to ask for the key
+@public.get("/api/web/texts", response_model=WebTexts, tags=["trang web"])
 def web_texts(prompts: PromptsDep) -> WebTexts:
     return prompts.web
 
@@ -220,6 +225,17 @@ def training_quiz(request: QuizRequest, service: ServiceDep, prompts: PromptsDep
     return Quiz(doc_id=request.doc_id, path=request.path, project=project, questions=handout.questions)
 
 
+Format = Literal["md", "docx"]
+
+
+def _download(title: str, format: Format, texts: TrainingTexts, content: str | bytes) -> Response:
+    stem, ascii_stem = file_names(title, texts)
+    # headers are latin-1: the Vietnamese name goes in filename* (RFC 6266), the ASCII one for old clients
+    disposition = f"attachment; filename=\"{ascii_stem}.{format}\"; filename*=UTF-8''{quote(f'{stem}.{format}')}"
+    media = DOCX_MEDIA if format == "docx" else "text/markdown; charset=utf-8"
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+
+
 @router.get("/api/training/export", tags=["tập huấn"])
 def training_export(
     doc_id: str,
@@ -227,14 +243,36 @@ def training_export(
     prompts: PromptsDep,
     path: PathQuery = "",
     n: Count = 5,
-    format: Literal["md", "docx"] = "md",
+    format: Format = "md",
 ) -> Response:
     handout = _handout(service, prompts, doc_id, _split(path), n)
-    stem, ascii_stem = file_names(handout, prompts.training)
-    # headers are latin-1: the Vietnamese name goes in filename* (RFC 6266), the ASCII one for old clients
-    disposition = f"attachment; filename=\"{ascii_stem}.{format}\"; filename*=UTF-8''{quote(f'{stem}.{format}')}"
-    headers = {"Content-Disposition": disposition}
-    if format == "docx":
-        author = service.settings.training.handout_author
-        return Response(docx(handout, prompts.training, author), media_type=DOCX_MEDIA, headers=headers)
-    return Response(markdown(handout, prompts.training), media_type="text/markdown; charset=utf-8", headers=headers)
+    texts, author = prompts.training, service.settings.training.handout_author
+    content = docx(handout, texts, author) if format == "docx" else markdown(handout, texts)
+    return _download(handout.title, format, texts, content)
+
+
+def _comparison(service: AssistantService, prompts: Prompts, doc_id: str, path: list[str]) -> Comparison:
+    _meta(service, prompts, doc_id)
+    catalog = service.store.catalog
+    documents = [(meta, catalog.chunks(meta.doc_id)) for meta in catalog.documents()]
+    comparison = compare(path, doc_id, documents, prompts.training)
+    if len(comparison.columns) < 2:
+        message = prompts.training.compare_alone.format(project=comparison.project)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, message)
+    return comparison
+
+
+@router.get("/api/training/compare", response_model=Comparison, tags=["tập huấn"])
+def training_compare(doc_id: str, service: ServiceDep, prompts: PromptsDep, path: PathQuery = "") -> Comparison:
+    """The project of ``doc_id`` at ``path`` beside the same project in the other localities' plans."""
+    return _comparison(service, prompts, doc_id, _split(path))
+
+
+@router.get("/api/training/compare/export", tags=["tập huấn"])
+def training_compare_export(
+    doc_id: str, service: ServiceDep, prompts: PromptsDep, path: PathQuery = "", format: Format = "md"
+) -> Response:
+    comparison = _comparison(service, prompts, doc_id, _split(path))
+    texts, author = prompts.training, service.settings.training.handout_author
+    content = comparison_docx(comparison, texts, author) if format == "docx" else comparison_markdown(comparison, texts)
+    return _download(comparison.title, format, texts, content)

@@ -195,6 +195,18 @@ function citedLine(line, citations) {
   return node;
 }
 
+// answer lines under a small header naming their project and document, once per run of lines
+function scoped(lines, citations) {
+  const out = [];
+  let last = null;
+  for (const line of lines) {
+    if (line.scope && line.scope !== last) out.push(el("p", { className: "line-scope", textContent: line.scope }));
+    last = line.scope;
+    out.push(citedLine(line, citations));
+  }
+  return out;
+}
+
 const SCOPE_KEYS = ["locality", "year", "project", "field"];
 
 function scopeChoices(key, current) {
@@ -252,24 +264,28 @@ function sources(citations) {
 function renderAnswer(node, body, question) {
   node.textContent = "";
   node.classList.toggle("refused", body.refused);
-  if (body.frame && body.frame.scope) node.append(scopeForm(body.frame, question));
   const direct = body.direct || [];
   if (body.contradiction) node.append(el("p", { className: "contradiction", textContent: T.contradiction_label }));
   if (body.refused) {
-    node.append(withChips(el("p", { className: "refusal" }, el("strong", { className: "badge", textContent: T.refused_label }), " "), body.answer, body.citations));
     const nearby = body.nearby || [];
-    if (nearby.length) {
-      node.append(el("div", { className: "nearby" }, el("h3", { textContent: T.nearby_heading }), ...nearby.map((line) => citedLine(line, body.citations))));
-    }
+    // the answer text says why (and then repeats the nearby lines and sources, shown below on their own)
+    const lines = body.answer.split("\n");
+    const firstCited = lines.findIndex((l) => /\[\d+\]/.test(l));
+    const reason = nearby.length && firstCited > 0 ? lines.slice(0, firstCited - 1) : lines;
+    node.append(withChips(el("p", { className: "refusal" }, el("strong", { className: "badge", textContent: T.refused_label }), " "), reason.join("\n").trim(), body.citations));
+    if (nearby.length) node.append(el("div", { className: "nearby" }, el("h3", { textContent: T.nearby_heading }), ...scoped(nearby, body.citations)));
   } else if (direct.length) {
-    node.append(el("div", { className: "direct" }, el("h3", { className: "sr-only", textContent: T.direct_heading }), ...direct.map((line) => citedLine(line, body.citations))));
+    node.append(el("div", { className: "direct" }, el("h3", { className: "sr-only", textContent: T.direct_heading }), ...scoped(direct, body.citations)));
   } else {
     node.append(withChips(el("div", { className: "answer-text" }), body.answer, body.citations));
   }
+  // the question as understood comes after the answer: the asked value is what the officer reads first
+  if (body.frame && body.frame.scope) node.append(scopeForm(body.frame, question));
   if (body.citations.length) {
     node.append(el("h3", { className: "sources-heading", textContent: T.sources_heading }), sources(body.citations));
   }
-  if (body.suggestions.length) {
+  // sections to look at are for a bare refusal; quoted nearby lines already point at them
+  if (body.suggestions.length && !(body.nearby || []).length) {
     const list = el("ul", { className: "suggestions" });
     for (const s of body.suggestions) {
       const button = el("button", { type: "button", className: "link", textContent: `${docName(s.doc_id, s.title)} — ${heading(s.section)}` });
@@ -817,10 +833,12 @@ $("t-doc").addEventListener("change", () => loadProjects().catch(fail));
 // Enter in "Số câu hỏi" submits the form: it makes the quiz instead of reloading the page
 $("training-form").addEventListener("submit", (e) => { e.preventDefault(); makeQuiz(); });
 
-function citedList(citations) {
-  return el("ul", { className: "cited" }, ...citations.map((c) =>
-    el("li", {}, c.text, " ", el("small", { textContent: `(${[c.document, span(c.line_start, c.line_end)].join(", ")})` }))
-  ));
+// each quote with where it is: "(Kế hoạch 16/KH-UBND, xã Trực Thái, dòng 48)"; in a comparison the column names the plan
+function citedList(citations, withDocument = true) {
+  return el("ul", { className: "cited" }, ...citations.map((c) => {
+    const where = withDocument ? [c.document, span(c.line_start, c.line_end)].join(", ") : span(c.line_start, c.line_end);
+    return el("li", {}, c.text, " ", el("small", { textContent: `(${where})` }));
+  }));
 }
 
 $("t-keypoints").addEventListener("click", async () => {
@@ -868,9 +886,9 @@ function fileName(response, fallback) {
   return ascii ? ascii[1] : fallback;
 }
 
-async function download(format) {
+async function download(route, format) {
   try {
-    const response = await api(`/api/training/export?format=${format}&${trainingQuery()}`);
+    const response = await api(`${route}?format=${format}&${trainingQuery()}`);
     if (!response.ok) throw new Error(errorText(await response.json().catch(() => ({})), response));
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: fileName(response, `tap-huan.${format}`) });
@@ -880,14 +898,33 @@ async function download(format) {
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (error) { fail(error); }
 }
-$("t-md").addEventListener("click", () => download("md"));
-$("t-docx").addEventListener("click", () => download("docx"));
+$("t-md").addEventListener("click", () => download("/api/training/export", "md"));
+$("t-docx").addEventListener("click", () => download("/api/training/export", "docx"));
+$("t-compare-md").addEventListener("click", () => download("/api/training/compare/export", "md"));
+$("t-compare-docx").addEventListener("click", () => download("/api/training/compare/export", "docx"));
+
+// one project beside the same project in the other localities' plans: a row per field, a column per plan
+$("t-compare").addEventListener("click", async () => {
+  try {
+    const body = await getJSON(`/api/training/compare?${trainingQuery()}`);
+    const head = el("tr", {}, el("th", { scope: "col", textContent: T.compare_field }),
+      ...body.columns.map((c) => el("th", { scope: "col", textContent: c.document })));
+    const rows = body.fields.map((field) => el("tr", {}, el("th", { scope: "row", textContent: field }),
+      ...body.columns.map((c) => {
+        const point = c.points.find((p) => p.field === field);
+        return el("td", {}, point ? citedList(point.citations, false) : el("span", { className: "missing", textContent: T.compare_missing }));
+      })));
+    const table = el("table", { className: "compare" }, el("thead", {}, head), el("tbody", {}, ...rows));
+    $("training-output").replaceChildren(el("h3", { textContent: body.title }), el("div", { className: "table-scroll", tabIndex: 0 }, table));
+  } catch (error) { fail(error); }
+});
 
 // ---- start -----------------------------------------------------------------------------------
 
-Promise.all([getJSON("/api/web/texts"), getJSON("/api/web/config")])
-  .then(([texts, config]) => {
-    T = texts;
+// the texts first: they are public, and the key dialog (asked on the first 401) speaks them
+getJSON("/api/web/texts")
+  .then((texts) => { T = texts; return getJSON("/api/web/config"); })
+  .then((config) => {
     CONFIG = config;
     $("doc-search").setAttribute("aria-label", T.doc_search_label);
     $("outline-heading").textContent = T.outline_heading;
