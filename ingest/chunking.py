@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from ingest.models import Block, Chunk, DocumentMeta, Footnote, Sentence
-from ingest.normalize import SENTENCE_END, SUPERSCRIPT_DIGITS, line_spans, segments_of
+from ingest.normalize import SENTENCE_END, SUPERSCRIPT_DIGITS, assemble, line_spans, segments_of
 from ingest.structure import MAX_TITLE, PREAMBLE, PlacedBlock, title_end
 from ingest.verbatim import JOIN
 
-CHUNKER_VERSION = "c2"  # part of the index fingerprint: bump when chunks change
+CHUNKER_VERSION = "c3"  # part of the index fingerprint: bump when chunks change
 _MARKER_ONLY = re.compile(r"^(?:[-+•–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*|[IVXL]{1,5}|[A-Za-zđ])[.)]$")
 
 
@@ -50,7 +50,7 @@ def split_sentences(block: Block, lines: list[str]) -> list[Sentence]:
     spans = line_spans(block, lines)
     # a heading says nothing; the body after it on the same line ("1. Tổng nhu cầu vốn …: Dự kiến
     # 56.770 …") does, so it is split off as sentences of its own
-    head = title_end(block.text) if block.kind == "heading" else 0
+    head = title_end(block.text, block.lead_in) if block.kind == "heading" else 0
     if head == len(block.text) and len(block.text) > MAX_TITLE:
         head = 0  # "3. Hộ nghèo chủ yếu tập trung …": a numbered paragraph, all body
     if head < len(block.text) and block.text[head] == ":":
@@ -71,6 +71,12 @@ def split_sentences(block: Block, lines: list[str]) -> list[Sentence]:
             )
         start = boundary
     return sentences
+
+
+def _as_text(note: Block, lines: list[str]) -> Block:
+    """A note as a paragraph of its whole lines ("¹0" stays "¹0"), so its text stands in them verbatim."""
+    text, joins = assemble(note.source_lines, [lines[n - 1] for n in note.source_lines], lines)
+    return note.model_copy(update={"kind": "paragraph", "text": text, "joins": joins, "marker": None})
 
 
 def _pack(pieces: list[_Piece], max_chars: int) -> list[list[_Piece]]:
@@ -95,8 +101,8 @@ class Chunker:
     def run(self, meta: DocumentMeta, placed: list[PlacedBlock], lines: list[str]) -> list[Chunk]:
         footnotes = [p.block for p in placed if p.block.kind == "footnote"]
         body = [p for p in placed if p.block.kind != "footnote"]
-        if not body:  # nothing but notes: they are the text, not an appendix to it
-            body, footnotes = placed, []
+        if not body:  # nothing but notes: they are the text, markers and all, not an appendix to it
+            body, footnotes = [PlacedBlock(_as_text(p.block, lines), p.section_path, None) for p in placed], []
         groups = self._groups(body, lines)
         chunks: list[Chunk] = []
         seen_ids: set[str] = set()

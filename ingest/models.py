@@ -76,6 +76,7 @@ class Block(BaseModel):
     marker: str | None = Field(None, description="footnote marker, for footnote blocks")
     heading_level: int | None = Field(None, description="markdown heading depth when the source gave one")
     bold: bool = Field(False, description="the whole block was bold in the source (a likely heading)")
+    lead_in: int = Field(0, description="length of the bold words the block opens with ('**2. Phạm vi:** Tại …')")
     joins: list[int] = Field(
         default_factory=list, description=f"offsets in text where {JOIN!r} marks a removed block skipped"
     )

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ingest.models import Block, BlockKind, Segment, SourceText
-from ingest.verbatim import JOIN, PAGE_NUMBER
+from ingest.verbatim import JOIN, PAGE_NUMBER, normalize_for_match
 
 # Part of the index fingerprint: bump when a change here changes any block, so indexes re-ingest.
-NORMALIZER_VERSION = "n3"
+NORMALIZER_VERSION = "n5"
 SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _SUPERSCRIPT_FOOTNOTE = re.compile(rf"^\s*([{SUPERSCRIPT_DIGITS}]+)\s*\S")
 # A PDF footnote area opens with a rule, extracted as a long run of spaces.
@@ -45,6 +45,8 @@ _PROJECT_HEADING = re.compile(
 _TERMINAL = re.compile(r"[.;:!?…](?:[\"”’)*\s]|[" + SUPERSCRIPT_DIGITS + r"])*$")
 # a sentence closed for good (";" and ":" leave a list open)
 _CLOSED = re.compile(r"[.!?…](?:[\"”’)*\s]|[" + SUPERSCRIPT_DIGITS + r"])*$")
+# "**2. Phạm vi thực hiện:** Tại 8 xóm …": the source marks where a heading ends and its body begins
+_LEAD_IN = re.compile(r"^\s*(?:#{1,6}\s+)?\*\*([^*]+)\*\*\s*[^\s*]")
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s+")
 _BOLD_LINE = re.compile(r"^\s*(?:#{1,6}\s+)?\*\*.+\*\*\s*$")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -86,7 +88,8 @@ def clean_markdown(text: str) -> str:
             kept.append(match.group())
         position = match.end()
     kept.append(text[position:])
-    return _SPACES.sub(" ", "".join(kept)).strip()
+    cleaned = _SPACES.sub(" ", "".join(kept)).strip()
+    return cleaned if normalize_for_match(cleaned) else ""  # marks and nothing else ("\\", "* *") say nothing
 
 
 # A sentence ends at . ; ! ? … followed by a space and a capital, a bullet or a digit.
@@ -211,7 +214,7 @@ class Normalizer:
 
         for number, raw in enumerate(lines, start=1):
             stripped = raw.strip()
-            if not stripped:
+            if not stripped or not clean_markdown(raw):  # marks alone ("#", "\\") are a blank line too
                 in_footnotes = in_footnotes or bool(_FOOTNOTE_RULE.match(raw))
                 previous_blank = True
                 continue
@@ -301,7 +304,9 @@ class Normalizer:
     @staticmethod
     def _to_block(unit: _Unit, lines: list[str]) -> Block:
         text, joins = assemble(unit.lines, unit.texts, lines, note=unit.kind == "footnote")
+        lead_in = _LEAD_IN.match(unit.texts[0])
         return Block(
+            lead_in=len(clean_markdown(lead_in.group(1))) if lead_in and unit.kind != "footnote" else 0,
             kind=unit.kind,
             text=text,
             joins=joins,

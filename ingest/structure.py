@@ -16,7 +16,7 @@ from ingest.models import Block
 from ingest.verbatim import JOIN
 
 PREAMBLE = "Phần mở đầu"
-STRUCTURE_VERSION = "s2"  # part of the index fingerprint: bump when outlines change
+STRUCTURE_VERSION = "s3"  # part of the index fingerprint: bump when outlines change
 
 # (style, pattern) in the order they are tried; the style names the numbering scheme, not a depth.
 _PLAN_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
@@ -68,10 +68,13 @@ _PROJECT = re.compile(r"(?:Tiểu\s+)?[Dd]ự\s+án\s+\d")
 _DOUBLED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.)\s+\1\s+")
 
 
-def title_end(text: str) -> int:
-    """Where the heading of a block ends when body text follows on the same line: a numbered paragraph
-    "2. Phạm vi thực hiện: Kế hoạch … huyện." is headed by its label, a project "6. Dự án 6: Truyền
-    thông …: Tổng nguồn vốn …" by its number and name. ``len(text)`` when the block is all heading."""
+def title_end(text: str, lead_in: int = 0) -> int:
+    """Where the heading of a block ends when body text follows on the same line: where the source's
+    bold lead-in ends ("**2. Phạm vi thực hiện:** Tại 8 xóm …"), else a numbered paragraph "2. Phạm vi
+    thực hiện: Kế hoạch … huyện." is headed by its label, a project "6. Dự án 6: Truyền thông …: Tổng
+    nguồn vốn …" by its number and name. ``len(text)`` when the block is all heading."""
+    if 0 < lead_in < len(text):
+        return len(text[:lead_in].rstrip(": "))
     label, colon, rest = text.partition(":")
     if colon and _PROJECT_LABEL.search(label):  # the name follows the first colon
         name, colon, rest = rest.partition(":")
@@ -81,11 +84,11 @@ def title_end(text: str) -> int:
     return len(text)
 
 
-def heading_title(text: str) -> str:
+def heading_title(text: str, lead_in: int = 0) -> str:
     """A heading as it stands in a section path: a numbered paragraph gives only its label
     ("2. Phạm vi thực hiện: Kế hoạch … huyện." → "2. Phạm vi thực hiện"), a project its name; the
     number once, no list bullet, no closing stop."""
-    text = text[: title_end(text)].replace(JOIN, " ")
+    text = text[: title_end(text, lead_in)].replace(JOIN, " ")
     text = _DOUBLED_NUMBER.sub(r"\1 ", text.strip().lstrip("*").strip()).rstrip(":. ").strip()
     if len(text) <= MAX_TITLE:
         return text
@@ -140,7 +143,7 @@ class StructureParser:
                 style = None  # "b) Đối tượng" is a field of the project above, not a new section
             if style is not None:
                 block = block.model_copy(update={"kind": "heading"})
-                stack = self._push(stack, style, heading_title(block.text))
+                stack = self._push(stack, style, heading_title(block.text, block.lead_in))
                 field = None
             elif block.kind != "footnote" and not legal:
                 field = field_of(block) or field

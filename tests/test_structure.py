@@ -186,6 +186,17 @@ def test_inline_subprojects_are_nodes_under_their_project_003(corpus: dict[str, 
     assert [(e.line_start, e.line_end) for e in kinh_phi] == [(526, 528), (601, 603), (662, 664)]
 
 
+def test_a_bold_lead_in_is_the_heading_and_the_rest_its_body_001(corpus: dict[str, Parsed]) -> None:
+    """Line 73 "**2. Phạm vi thực hiện:** Tại 8 xóm trên địa bàn xã": no full stop, yet the bold ends the title."""
+    chunk = next(c for c in corpus["001"].chunks if c.line_start <= 73 <= c.line_end)
+    assert chunk.section_path[-1] == "2. Phạm vi thực hiện"
+    sentences = [s for s in chunk.sentences if s.line_start == 73]
+    assert [(s.text, s.heading) for s in sentences] == [
+        ("2. Phạm vi thực hiện:", True),
+        ("Tại 8 xóm trên địa bàn xã", False),
+    ]
+
+
 def test_no_doubled_numbering_nor_body_text_in_titles_004(corpus: dict[str, Parsed]) -> None:
     titles = [e.title for e in outline(corpus["004"].chunks)]
     assert "1. Đối với Chính phủ, Thủ tướng Chính phủ (cơ chế quản lý, tổ chức thực hiện …" in titles
