@@ -98,9 +98,10 @@ class RetrievalSettings(Section):
         "article or section; 0: off)",
     )
     ranker: Literal["fusion", "lambdarank"] = Field(
-        "fusion",
+        "lambdarank",
         description="fusion: the hand-tuned RRF with boosts; lambdarank: a LightGBM LambdaRank model reorders the "
-        "fused candidates (trained by `python -m eval ranking --save-ranker`; falls back to fusion without it)",
+        "fused candidates (trained by `python -m eval ranking --save-ranker`, which writes it into the data dir; "
+        "the fusion ranks where the data dir has no model file)",
     )
     ranker_file: str = Field("ranker.lgb", description="the LambdaRank model file, inside the data dir")
     year_boost: float = Field(1.3, ge=1.0, description="score multiplier for documents covering a named year")

@@ -154,7 +154,7 @@ def ranking(
     settings = get_settings().with_data_dir(data_dir)
     laws = get_settings().with_data_dir(alqac_data_dir or settings.data_dir / "alqac")
     for text in run_ranking(settings, laws, alqac_questions, save_ranker):
-        console.print(text)
+        console.print(text, soft_wrap=True)  # table rows unwrapped, whatever the terminal's width
 
 
 if __name__ == "__main__":

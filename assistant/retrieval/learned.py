@@ -27,10 +27,13 @@ if TYPE_CHECKING:
 ABSENT = 1000  # the rank of a passage a list did not return
 FEATURES = (
     "dense_cosine",
+    "dense_below_best",  # the best candidate's cosine minus this one's: scores compare within a question
     "dense_rank",
     "bm25_chunk",
+    "bm25_chunk_share",  # share of the question's best chunk BM25
     "bm25_chunk_rank",
     "bm25_section",
+    "bm25_section_share",
     "bm25_section_rank",
     "best_chunk_section_rank",
     "fusion_score",
@@ -60,6 +63,9 @@ def features(
     """One row per passage (in fusion order), one column per name of ``FEATURES``."""
     asked_numbers = _numbers(question)
     words = set(_WORD.findall(intent.folded))
+    best_dense = max((s.dense_similarity or 0.0 for s in passages), default=0.0)
+    best_chunk = max((s.lexical_score or 0.0 for s in passages), default=0.0) or 1.0
+    best_section = max((s.section_score or 0.0 for s in passages), default=0.0) or 1.0
     rows = []
     for position, s in enumerate(passages, start=1):
         chunk, meta = s.chunk, documents.get(s.chunk.doc_id)
@@ -68,10 +74,13 @@ def features(
         rows.append(
             [
                 s.dense_similarity or 0.0,
+                best_dense - (s.dense_similarity or 0.0),
                 s.ranks.get("dense", ABSENT),
                 s.lexical_score or 0.0,
+                (s.lexical_score or 0.0) / best_chunk,
                 s.ranks.get("lexical", ABSENT),
                 s.section_score or 0.0,
+                (s.section_score or 0.0) / best_section,
                 s.ranks.get("section", ABSENT),
                 s.ranks.get("section_best", ABSENT),
                 s.fused_score,
