@@ -18,7 +18,7 @@ from assistant.retrieval.frame import QuestionFrame
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
 
-_FOLLOW_UP = re.compile(r"^(con|the con|vay|the|thi sao|con ve|nhu vay)\b|\bthi sao\b|\bthe nao\b")
+_FOLLOW_UP = re.compile(r"^(con|the con|vay|the|thi sao|con ve|nhu vay|sang nam)\b|\bthi sao\b|\bthe nao\b")
 _SHORT = 7  # words; shorter questions lean on the previous turn
 
 

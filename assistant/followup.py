@@ -46,7 +46,8 @@ def resolve_follow_up(
         return " ".join([question, *_missing(question, context)]), resolved
     resolved = before.model_copy(update={"scope": scope})
     topic = strip_places(previous.effective, previous.localities)
-    if new_place:
+    new_year = frame.scope.year is not None and frame.scope.year != before.scope.year
+    if new_place or new_year:  # the old year would pull the search back to the old year's lines
         topic = _YEAR.sub("", topic)
     place = [] if frame.scope.locality else _missing(question, [scope.locality])
     room = max(conversation.max_chars - len(question) - 1, 0)

@@ -41,7 +41,7 @@ class AssistantService:
         self.store = Store(settings)
         self.search = HybridSearch(self.store, settings.retrieval)
         self.prompts = get_prompts()
-        self._frequencies: tuple[str, Counter[str]] | None = None
+        self._composer: tuple[str, ExtractiveComposer] | None = None
         self._chunks: tuple[str, list[Chunk]] | None = None
         self._guard = threading.Lock()
         self.frames = FrameReader()
@@ -50,17 +50,18 @@ class AssistantService:
         return {d.doc_id: d for d in self.store.catalog.documents()}
 
     def composer(self) -> ExtractiveComposer:
+        """One composer per catalog version: its scorer's document frequencies and token cache stay valid
+        until a document changes."""
         version = self.store.catalog.version()
         with self._guard:
-            if self._frequencies is None or self._frequencies[0] != version:
+            if self._composer is None or self._composer[0] != version:
                 counts: Counter[str] = Counter()
                 for chunk in self.store.catalog.chunks():
                     counts.update(set(self.store.analyzer.tokens(chunk.embed_text())))
-                counts["__total__"] = len(self.store.catalog.chunk_ids())
-                self._frequencies = (version, counts)
-            frequencies = self._frequencies[1]
-        scorer = EvidenceScorer(self.store.analyzer.tokens, frequencies.__getitem__, frequencies["__total__"])
-        return ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames)
+                total = len(self.store.catalog.chunk_ids())
+                scorer = EvidenceScorer(self.store.analyzer.tokens, counts.__getitem__, total)
+                self._composer = (version, ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames))
+            return self._composer[1]
 
     def frame(self, question: str, override: Scope | None = None) -> QuestionFrame:
         """What the question asks, with what the user set explicitly (the page's chips) winning."""
@@ -68,33 +69,44 @@ class AssistantService:
         return frame if override is None else frame.model_copy(update={"scope": override.merged_over(frame.scope)})
 
     def scope_chunks(self, question: str, frame: QuestionFrame, result: SearchResult) -> list[Chunk]:
-        """The chunks of the asked project (or, with a place named, of the asked field), or those citing the
-        document the question names: where the asked values are stated, wherever they rank."""
+        """Where the asked values are stated, wherever they rank: the chunks of the asked project (or, with a
+        place named, of the asked field), those citing the document the question names, for an office
+        question every assignment of the place's documents, and the sibling fields of the best passages'
+        sub-projects (their "Nội dung" states what a "Mục tiêu" passage only announces)."""
         s = frame.scope
         numbers = set(DOCUMENT_NUMBER.findall(question))
         named_project = s.project is not None or s.subproject is not None
-        if not numbers and not named_project and (s.field is None or result.intent.doc_ids is None):
-            return []
-        version = self.store.catalog.version()
-        with self._guard:
-            if self._chunks is None or self._chunks[0] != version:
-                self._chunks = (version, self.store.catalog.chunks())
-            chunks = self._chunks[1]
+        offices = frame.asked == "office" and result.intent.doc_ids is not None
+        chunks = self._all_chunks()
         if numbers:  # every passage that cites the document asked about: two of them may date it differently
             return [c for c in chunks if any(n in c.text for n in numbers)]
+        parents = {(p.chunk.doc_id, tuple(p.chunk.section_path[:-1])) for p in result.passages[:3]}
         allowed = result.intent.doc_ids
         picked = []
         for chunk in chunks:
             if allowed is not None and chunk.doc_id not in allowed:
                 continue
-            path = fold(SECTION_SEPARATOR.join(chunk.section_path))
-            if any(name is not None and fold(name) not in path for name in (s.project, s.subproject)):
-                continue
-            # under a named project every field is kept: money is often stated under the sub-project's lines
-            in_field = s.field is None or chunk.field == s.field or mentions_field(path, s.field)
-            if s.project is not None or s.subproject is not None or in_field:
+            if (chunk.doc_id, tuple(chunk.section_path[:-1])) in parents:
                 picked.append(chunk)
+            elif offices and not named_project:
+                if any(f.kind == "office" for f in chunk.facts):
+                    picked.append(chunk)
+            elif named_project:
+                path = fold(SECTION_SEPARATOR.join(chunk.section_path))
+                if all(name is None or fold(name) in path for name in (s.project, s.subproject)):
+                    picked.append(chunk)  # every field: money is often stated under the sub-project's lines
+            elif s.field is not None and allowed is not None:
+                path = fold(SECTION_SEPARATOR.join(chunk.section_path))
+                if chunk.field == s.field or mentions_field(path, s.field):
+                    picked.append(chunk)
         return picked
+
+    def _all_chunks(self) -> list[Chunk]:
+        version = self.store.catalog.version()
+        with self._guard:
+            if self._chunks is None or self._chunks[0] != version:
+                self._chunks = (version, self.store.catalog.chunks())
+            return self._chunks[1]
 
     def ask(
         self,

@@ -112,7 +112,7 @@ class AnswerSettings(Section):
     max_sentences: int = Field(8, ge=1, le=40)
     min_evidence_score: float = Field(0.0, description="refusal gate, calibrated by `python -m eval`")
     min_fact_score: float = Field(
-        0.1,
+        0.12,
         ge=0,
         le=1,
         description="share of the question's focus a typed fact's clause must carry to answer a value question; "

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from assistant.settings import get_settings
+from assistant.settings import Settings, get_settings
 from eval.dataset import QUESTION_DIR, Question, load_files
 
 app = typer.Typer(help="Đánh giá Trợ lý GNBV trên bộ câu hỏi.")
@@ -104,6 +104,10 @@ def compare(run_a: Path, run_b: Path) -> None:
 def calibrate(
     questions: Annotated[list[Path] | None, typer.Option("--questions", help="JSONL, CSV hoặc XLSX")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    facts_split: Annotated[
+        str, typer.Option("--facts-split", help="bộ dùng để hiệu chỉnh ngưỡng giá trị (min_fact_score)")
+    ] = "dev",
+    save: Annotated[bool, typer.Option("--save", help="ghi ngưỡng giá trị vào eval/calibration.json")] = False,
 ) -> None:
     """Chọn ngưỡng từ chối: quét ngưỡng trên điểm bằng chứng, báo recall và tỷ lệ từ chối nhầm."""
     from eval.harness import ensure_index
@@ -126,6 +130,26 @@ def calibrate(
     if best:
         figures = f"recall {best.recall:.3f}, từ chối nhầm {best.false_rate:.3f}"
         console.print(f"[bold]Ngưỡng đề xuất {best.threshold:.2f}: {figures}[/bold]")
+    _calibrate_facts(get_settings().with_data_dir(data_dir), facts_split, save)
+
+
+def _calibrate_facts(settings: Settings, split: str, save: bool) -> None:
+    """The value gate: replay the split with it open, sweep min_fact_score (see eval/calibration.py)."""
+    from eval import calibration
+    from eval.harness import ensure_index
+    from eval.split import select
+
+    opened = settings.model_copy(update={"answer": settings.answer.model_copy(update={"min_fact_score": 0.0})})
+    loaded, _, _ = select(split, settings.corpus_dir)
+    points = calibration.sweep(calibration.replay(ensure_index(opened), loaded))
+    for p in points:
+        figures = f"refusal recall {p.refusal_recall:.3f}, false refusals {p.false_refusals:.3f}"
+        console.print(f"min_fact_score {p.threshold:.2f}: {figures}")
+    chosen = calibration.best(points)
+    console.print(f"[bold]min_fact_score đề xuất ({split}): {chosen.threshold:.2f}[/bold]")
+    if save:
+        calibration.save(chosen, split)
+        console.print(f"đã ghi {calibration.CALIBRATION_FILE}")
 
 
 @app.command()

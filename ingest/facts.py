@@ -19,7 +19,7 @@ from core.text import fold
 from ingest.models import Chunk, Fact, Sentence
 from ingest.vocabulary import DEFAULT_VOCABULARY, Vocabulary, load_vocabulary
 
-FACTS_VERSION = "f1"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
+FACTS_VERSION = "f2"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
 
 _NUMBER = r"\d{1,3}(?:[.,]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _DATE = r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
@@ -140,11 +140,13 @@ class FactExtractor:
             if text[m.start()].isupper()
         ]
         named = [(start, name) for start, name in named if len(name.split()) >= 2]
-        if not named and heading_office:
-            named = [(0, heading_office)]
+        # "- Chủ trì, phối hợp với …" under "2. Phòng giao dịch NHCSXH huyện:": the heading is the subject
+        opens_with_role = self.vocabulary.role_in(folded.lstrip("-+*• ")[:12]) is not None
+        if heading_office and (opens_with_role or not named):
+            named = [(-1, heading_office), *named]
         facts = []
         for start, name in named:
-            before = folded[max(0, start - 16) : start]
+            before = folded[max(0, start - 16) : start] if start >= 0 else ""
             facts.append(
                 Fact(
                     kind="office",

@@ -16,6 +16,7 @@ class AnswerTexts(BaseModel):
     suggestions_intro: str
     unknown_place: str
     uncovered_year: str
+    uncovered_place_year: str
     several_localities: str
     llm_fallback: str
     unverified_numbers: str

@@ -87,3 +87,21 @@ def test_vocabulary_without_an_asked_type_is_refused(tmp_path) -> None:  # type:
     broken = replace(load_vocabulary(), asked={"amount": ("kinh phi",)})
     with pytest.raises(ValueError, match="thiếu mục"):
         FrameReader(broken)
+
+
+def test_what_questions_about_money_ask_what_not_how_much() -> None:
+    assert _frame("Vốn đầu tư của tiểu dự án này dùng để làm gì?").asked == "list"
+    assert _frame("Kinh phí lấy từ những nguồn nào?").asked == "list"
+    assert _frame("Hộ nghèo phải giảm bao nhiêu trong năm nay?").asked == "number"
+    assert _frame("Nội dung này có hỗ trợ giống cây trồng không?").asked == "yesno"
+
+
+def test_several_kinds_asked_at_once() -> None:
+    frame = _frame("Cuối năm 2023 có bao nhiêu hộ nghèo, chiếm tỷ lệ bao nhiêu?")
+    assert {frame.asked, *frame.also} >= {"percent", "count"}
+
+
+def test_a_count_question_names_what_it_counts() -> None:
+    assert _frame("Năm 2024 xã dự kiến đào tạo nghề cho bao nhiêu lao động?").unit == "lao động"
+    assert _frame("Có bao nhiêu hộ nghèo được hỗ trợ nhà ở?").unit == "hộ"
+    assert _frame("Kinh phí là bao nhiêu?").unit is None

@@ -13,7 +13,7 @@ sentences give different values for the same thing, both are stated and the diff
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from assistant.answer.facts import FactMatch, FactMatcher, contradictions
@@ -80,23 +80,64 @@ def _place(meta: DocumentMeta | None) -> str:
     return ", ".join(part for part in (meta.locality, years) if part)
 
 
+_CLAUSE = re.compile(r"(?<=;)\s+")
+
+
 def _shown(sentence: Sentence, facts: list[FactMatch]) -> str:
-    """The sentence as shown in a direct line: whole, or from the clause of its first matched value to
-    the end of the clause of its last one when it is long (the citation keeps the whole sentence)."""
+    """A value sentence as shown in a direct line: whole when short, else its clauses (split at ";") that
+    state the best-matched values, joined by " … " (the citation keeps the whole sentence)."""
     text = _display(sentence)
     if len(text) <= _LONG_LINE or not facts:
         return text
-    starts = [text.find(m.fact.value) for m in facts if m.fact.value in text]
-    if not starts:
+    best = max(m.score for m in facts)
+    values = [m.fact.value for m in facts if m.score >= 0.98 * best]
+    shown = _clauses(text, lambda clause: any(v in clause for v in values))
+    return shown if len(shown) <= _LONG_LINE else _windows(text, values)
+
+
+def _windows(text: str, values: list[str], before: int = 100, after: int = 60) -> str:
+    """Verbatim windows around each value (word-aligned), joined by " … ", for a sentence with no ";"."""
+    spans: list[tuple[int, int]] = []
+    for value in values:
+        at = text.find(value)
+        if at < 0:
+            continue
+        start = text.rfind(" ", 0, max(0, at - before)) + 1 if at > before else 0
+        end = text.find(" ", min(len(text), at + len(value) + after))
+        spans.append((start, len(text) if end < 0 else end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    if not merged:
         return text
-    first = min(starts)
-    subject = facts[0].fact.subject
-    begin = text.rfind(subject, 0, first) if subject else -1
-    begin = begin if begin >= 0 else first
-    last = max(starts)
-    end_match = re.compile(r"[;.](?=\s|$)").search(text, last)
-    end = end_match.end() if end_match else len(text)
-    return ("… " if begin > 0 else "") + text[begin:end].strip() + (" …" if end < len(text) else "")
+    parts = [text[a:b].strip() for a, b in merged]
+    return ("… " if merged[0][0] > 0 else "") + " … ".join(parts) + (" …" if merged[-1][1] < len(text) else "")
+
+
+def _continuation(chunk: Chunk, sentence: Sentence) -> Sentence | None:
+    """The sentence that continues one ending with a colon, when it is in the same chunk."""
+    if not sentence.text.rstrip().endswith(":"):
+        return None
+    following = [s for s in chunk.sentences if s.line_start > sentence.line_end or s.line_start > sentence.line_start]
+    return min(following, key=lambda s: s.line_start, default=None)
+
+
+def _clauses(text: str, keep: Callable[[str], bool]) -> str:
+    parts = _CLAUSE.split(text)
+    kept = [i for i, part in enumerate(parts) if keep(part)]
+    if not kept or len(kept) == len(parts):
+        return text
+    shown: list[tuple[int, str]] = []
+    for i in kept:
+        if shown and i != shown[-1][0] + 1:
+            shown.append((-1, "…"))
+        shown.append((i, parts[i]))
+    head = "… " if kept[0] > 0 else ""
+    tail = " …" if kept[-1] < len(parts) - 1 else ""
+    return head + " ".join(part for _, part in shown) + tail
 
 
 class ExtractiveComposer:
@@ -113,7 +154,7 @@ class ExtractiveComposer:
         self.prompts = prompts
         self.settings = settings
         self.frames = frames or FrameReader()
-        self.facts = FactMatcher(scorer, settings.min_fact_score)
+        self.facts = FactMatcher(scorer, settings.min_fact_score, settings.narrower_fact_weight)
 
     def run(
         self,
@@ -128,7 +169,7 @@ class ExtractiveComposer:
         frame = frame or self.frames.run(question, result.intent)
         terms = self.scorer.question_terms(question)
         picks = self._select(terms, result)
-        refusal = self._refusal_reason(result, picks)
+        refusal = self._refusal_reason(result, picks, documents)
         if refusal is not None:
             return self.refuse(result, documents, refusal, frame, nearby=picks if not refusal else [])
         if frame.asked in VALUE_TYPES and self.settings.typed_facts:
@@ -142,7 +183,16 @@ class ExtractiveComposer:
                 reason = self.prompts.answer.no_value.format(asked=asked, per=per)
                 return self.refuse(result, documents, reason, frame, nearby=self._nearby(frame, pool))
             return self._compose_values(matches, picks, documents, frame)
-        return self._compose(picks, documents, frame)
+        return self._compose(picks, documents, frame, terms)
+
+    def _focused(self, sentence: Sentence, terms: dict[str, float]) -> str:
+        """A long sentence shown by the clauses that carry the question (the citation keeps all of it)."""
+        text = _display(sentence)
+        if len(text) <= _LONG_LINE:
+            return text
+        scores = {clause: self.scorer.coverage(terms, clause) for clause in _CLAUSE.split(text)}
+        best = max(scores.values(), default=0.0)
+        return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= 0.6 * best)
 
     def _nearby(self, frame: QuestionFrame, pool: list[Chunk]) -> list[_Pick]:
         """What the documents say closest to what a missing value is of ("một phần chi phí" for "bao nhiêu
@@ -209,15 +259,26 @@ class ExtractiveComposer:
             return all(p in path for p in projects)
         return chunk.chunk_id == top.chunk_id
 
-    def _refusal_reason(self, result: SearchResult, picks: list[_Pick]) -> str | None:
+    def _refusal_reason(
+        self, result: SearchResult, picks: list[_Pick], documents: dict[str, DocumentMeta]
+    ) -> str | None:
         intent = result.intent
-        if intent.unknown_places and not intent.localities:
+        # "xã Trực Hùng, huyện Trực Ninh": a known district does not make an unknown commune's answer
+        if intent.unknown_places and not intent.own_places:
             return self.prompts.answer.unknown_place.format(places=", ".join(intent.unknown_places))
         if intent.uncovered_years and not any(
             str(y) in p.chunk.text for y in intent.uncovered_years for p in result.passages[:3]
         ):
             years = ", ".join(map(str, intent.uncovered_years))
             return self.prompts.answer.uncovered_year.format(years=years)
+        if intent.years and intent.doc_ids:
+            covered = {y for doc_id in intent.doc_ids for y in getattr(documents.get(doc_id), "years", [])}
+            missing = [y for y in intent.years if y not in covered]
+            # a 2024 plan reports 2023's results: only a year no passage of the place mentions is uncovered
+            passages = result.passages[: self.settings.fact_pool]
+            if missing and not any(str(y) in p.chunk.text for y in missing for p in passages):
+                years = ", ".join(map(str, missing))
+                return self.prompts.answer.uncovered_place_year.format(places=", ".join(intent.localities), years=years)
         if not picks:
             return ""
         if max(p.score for p in picks) < self.settings.min_evidence_score:
@@ -288,7 +349,15 @@ class ExtractiveComposer:
                     chosen.append(group)
         chosen.sort(key=lambda g: (g[0].chunk.doc_id, g[0].chunk.ordinal, g[0].sentence.line_start))
         writer = _Writer(documents, self.prompts)
-        lines = writer.lines([(g[0].chunk, g[0].sentence, _shown(g[0].sentence, g)) for g in chosen])
+        quoted = []
+        for group in chosen:
+            quoted.append((group[0].chunk, group[0].sentence, _shown(group[0].sentence, group)))
+            # "…, trong đó:" goes on in the next sentence: for one value its split belongs to the answer (with
+            # several sub-projects' totals, the splits would push the later totals out of sight)
+            continued = _continuation(group[0].chunk, group[0].sentence) if len(chosen) == 1 else None
+            if continued is not None:
+                quoted.append((group[0].chunk, continued, _display(continued)))
+        lines = writer.lines(quoted)
         if differing:
             lines.append(self.prompts.answer.contradiction)
         direct = list(writer.answer_lines)
@@ -307,13 +376,14 @@ class ExtractiveComposer:
             frame=frame,
         )
 
-    def _compose(self, picks: list[_Pick], documents: dict[str, DocumentMeta], frame: QuestionFrame) -> Answer:
+    def _compose(
+        self, picks: list[_Pick], documents: dict[str, DocumentMeta], frame: QuestionFrame, terms: dict[str, float]
+    ) -> Answer:
         writer = _Writer(documents, self.prompts)
-        lines = []
+        lines = writer.lines([(p.chunk, p.sentence, self._focused(p.sentence, terms)) for p in picks])
         localities = {getattr(documents.get(p.chunk.doc_id), "locality", None) for p in picks}
-        if len(localities) > 1:
+        if len(localities) > 1:  # after the answer: each header already names its place
             lines.append(self.prompts.answer.several_localities)
-        lines += writer.lines([(p.chunk, p.sentence, _display(p.sentence)) for p in picks])
         lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
         return Answer(
             answer="\n".join(lines), refused=False, citations=writer.citations, direct=writer.answer_lines, frame=frame

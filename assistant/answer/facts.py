@@ -19,6 +19,19 @@ from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Fact, Sentence
 
 DOCUMENT_NUMBER = re.compile(r"\d+/(?:\d{4}/)?[\w.&-]*[A-Za-zĐđ][\w.&-]*", re.UNICODE)
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
+_PROJECT_PATH = re.compile(r"(?:Tiểu dự án|Dự án)\s+\d")
+_YEAR_LINE = re.compile(r"\W*(?:năm|Năm|NĂM)\W+20[0-4]\d")
+_CLAUSE_END = re.compile(r"[;.](?=\s|$)")
+
+
+def _after(fact: Fact) -> str:
+    """What follows a value up to the end of its clause: a document's title, a figure's "(vốn sự nghiệp)"."""
+    start = fact.text.find(fact.value)
+    if start < 0:
+        return ""
+    rest = fact.text[start + len(fact.value) :]
+    end = _CLAUSE_END.search(rest)
+    return rest[: end.start()] if end else rest
 
 
 @dataclass(frozen=True)
@@ -36,43 +49,57 @@ def _sentence_of(chunk: Chunk, fact: Fact) -> Sentence | None:
     )
 
 
-def _in_path(chunk: Chunk, name: str | None) -> bool:
-    return name is None or fold(name) in fold(SECTION_SEPARATOR.join(chunk.section_path))
+def _in_path(chunk: Chunk, name: str) -> bool:
+    return _names(SECTION_SEPARATOR.join(chunk.section_path), name)
+
+
+def _names(text: str, name: str) -> bool:
+    """ "Dự án 3" is named in "d) Dự án 3: …" but not in "Dự án 31"."""
+    return re.search(rf"(?<!\w){re.escape(fold(name))}(?!\d)", fold(text)) is not None
 
 
 class FactMatcher:
     """Pipeline step: frame + candidate chunks → the facts that state the asked value, best first."""
 
-    def __init__(self, scorer: EvidenceScorer, min_score: float) -> None:
-        if not 0 <= min_score <= 1:
-            raise ValueError("min_score phải trong khoảng 0–1")
+    def __init__(self, scorer: EvidenceScorer, min_score: float, narrower_weight: float = 0.9) -> None:
+        if not 0 <= min_score <= 1 or not 0 < narrower_weight <= 1:
+            raise ValueError("min_score phải trong khoảng 0–1, narrower_weight trong (0, 1]")
         self.scorer = scorer
         self.min_score = min_score
+        self.narrower_weight = narrower_weight
 
     def run(
         self, question: str, frame: QuestionFrame, chunks: Iterable[Chunk], documents: dict[str, DocumentMeta]
     ) -> list[FactMatch]:
-        terms = self.scorer.question_terms(frame.topic or frame.focus or question)
+        # the field asked ("bao nhiêu tiền" asks Kinh phí) is part of what a fact must be about
+        about = [frame.topic or frame.focus or question, frame.scope.field or ""]
+        terms = self.scorer.question_terms(" ".join(about))
         numbers = set(DOCUMENT_NUMBER.findall(question))
+        projects = [name for name in (frame.scope.project, frame.scope.subproject) if name]
         matches: list[FactMatch] = []
         seen: set[tuple[str, int, str]] = set()
         for chunk in chunks:
-            if not (_in_path(chunk, frame.scope.project) and _in_path(chunk, frame.scope.subproject)):
-                continue
             meta = documents.get(chunk.doc_id)
-            context = SECTION_SEPARATOR.join(chunk.section_path)
+            context = SECTION_SEPARATOR.join([*chunk.section_path, chunk.field or ""])
             for fact in chunk.facts:
                 key = (chunk.doc_id, fact.line_start, fact.value)
                 if key in seen or not self._fits(frame, fact, chunk, meta, numbers):
+                    continue
+                # the project asked is the section the fact is under, or the one its sentence names
+                # ("Phòng Nông nghiệp và PTNT: chủ trì … Tiểu dự án 1 Dự án 3" under "Tổ chức thực hiện")
+                if not all(_in_path(chunk, name) or _names(fact.text, name) for name in projects):
                     continue
                 sentence = _sentence_of(chunk, fact)
                 if sentence is None:
                     continue
                 # the clause that holds the value counts as much as its sentence and section together: "hộ mới
                 # thoát nghèo (trong vòng 36 tháng" answers how long, "thời gian tách hộ … tối thiểu 03 năm" does not
-                score = (
-                    self.scorer.coverage(terms, fact.subject) + self.scorer.coverage(terms, fact.text, context)
-                ) / 2
+                clause = f"{fact.subject} {fact.value} {_after(fact)}"
+                score = (self.scorer.coverage(terms, clause) + self.scorer.coverage(terms, fact.text, context)) / 2
+                if frame.scope.year is None and _YEAR_LINE.match(fact.text):
+                    score *= self.narrower_weight  # no year asked: a total over the period before one year's line
+                if not projects and _PROJECT_PATH.search(chunk.section):
+                    score *= self.narrower_weight  # no project asked: the program's figure before a project's
                 if score >= self.min_score:
                     seen.add(key)
                     matches.append(FactMatch(chunk, fact, sentence, score))
@@ -84,12 +111,10 @@ class FactMatcher:
         frame: QuestionFrame, fact: Fact, chunk: Chunk, meta: DocumentMeta | None, numbers: set[str]
     ) -> bool:
         asked = frame.asked
-        if asked == "date":
-            kind_ok = fact.kind == "date" or (fact.kind == "document" and fact.date is not None)
-        else:
-            kind_ok = fact.kind == asked
-        if not kind_ok:
+        if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)):
             return False
+        if frame.unit is not None and fact.kind == "count" and _counted(fact.unit) != _counted(frame.unit):
+            return False  # "bao nhiêu lao động" is not answered by "08 xóm"
         if frame.per is not None and fact.per != frame.per:
             return False  # a total, or a value per something else, is not the value per unit asked
         if frame.per is None and fact.per is not None and asked == "amount":
@@ -109,6 +134,22 @@ class FactMatcher:
             if not stated and meta is not None and meta.years and year not in meta.years:
                 return False
         return True
+
+
+_PEOPLE = {"người", "lao động", "học viên", "học sinh", "phụ nữ", "cán bộ", "thành viên", "trẻ"}
+
+
+def _counted(unit: str | None) -> str | None:
+    """People are counted under several names: "09 lao động" answers "bao nhiêu người"."""
+    return "người" if unit in _PEOPLE else unit
+
+
+def _kind_answers(asked: str, fact: Fact) -> bool:
+    if asked == "date":
+        return fact.kind == "date" or (fact.kind == "document" and fact.date is not None)
+    if asked == "number":  # "giảm bao nhiêu?": a figure of any kind answers
+        return fact.kind in ("amount", "percent", "count")
+    return fact.kind == asked
 
 
 def contradictions(matches: list[FactMatch]) -> list[tuple[FactMatch, FactMatch]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 
 Tokenizer = Callable[[str], list[str]]
 
@@ -15,6 +16,8 @@ class EvidenceScorer:
         self, tokens: Tokenizer, document_frequency: Callable[[str], int], total: int, context_weight: float = 0.5
     ) -> None:
         self.tokens = tokens
+        # the same sentences are scored for every question: their token sets are computed once
+        self._token_set = lru_cache(maxsize=65536)(lambda text: frozenset(tokens(text)))
         self.df = document_frequency
         self.total = max(total, 1)
         self.context_weight = context_weight
@@ -27,8 +30,8 @@ class EvidenceScorer:
 
     def coverage(self, terms: dict[str, float], text: str, context: str = "") -> float:
         mass = sum(terms.values()) or 1.0
-        own = set(self.tokens(text))
-        around = set(self.tokens(context)) - own
+        own = self._token_set(text)
+        around = self._token_set(context) - own
         return (
             sum(w for t, w in terms.items() if t in own)
             + self.context_weight * sum(w for t, w in terms.items() if t in around)

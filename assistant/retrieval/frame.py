@@ -20,14 +20,28 @@ from core.text import fold
 from ingest.vocabulary import Vocabulary, load_vocabulary
 
 AskedType = Literal[
-    "amount", "percent", "count", "duration", "date", "document", "office", "list", "yesno", "comparison", "text"
+    "amount",
+    "percent",
+    "count",
+    "number",
+    "duration",
+    "date",
+    "document",
+    "office",
+    "list",
+    "yesno",
+    "comparison",
+    "text",
 ]
 # the asked types whose answer is one value: these must be found as a typed fact, or the answer is refused
-VALUE_TYPES: frozenset[str] = frozenset({"amount", "percent", "count", "duration", "date", "document", "office"})
+VALUE_TYPES: frozenset[str] = frozenset(
+    {"amount", "percent", "count", "number", "duration", "date", "document", "office"}
+)
 _ASKED_LABELS = {
     "amount": "Số tiền",
     "percent": "Tỷ lệ",
     "count": "Số lượng",
+    "number": "Số liệu",
     "duration": "Thời hạn",
     "date": "Thời điểm",
     "document": "Văn bản",
@@ -38,6 +52,9 @@ _ASKED_LABELS = {
     "text": "Nội dung",
 }
 _ORDER = ("comparison", "percent", "duration", "date", "document", "office", "count", "amount", "yesno", "list")
+_QUANTITY = re.compile(r"(?<!\w)(?:bao nhieu|bao nhiu|bn|may|tong so|tong cong)(?!\w)")
+_YES_NO = re.compile(r"(?<!\w)(?:khong|ko|k|hok|chua)\s*\??\s*(?:a|vay|nhi|nhe)?\s*\??\s*$")
+_WHAT = re.compile(r"(?<!\w)(?:nao|gi|nhu the nao|the nao|ra sao)(?!\w)")
 _ABBREVIATED_PROJECT = re.compile(r"\b(T?DA)\s?(\d{1,2})\b")
 
 
@@ -61,6 +78,10 @@ class QuestionFrame(BaseModel):
     topic: str = Field("", description="all content words of the question: what a matching passage is about")
     per: str | None = Field(None, description="the unit the value is asked per: hộ, người, tháng …")
     role: str | None = Field(None, description="for offices: chủ trì or phối hợp")
+    unit: str | None = Field(None, description="for counts: what is counted ('hộ', 'lao động', 'công trình')")
+    also: list[AskedType] = Field(
+        default_factory=list, description="other kinds of value asked at once ('bao nhiêu hộ, tỷ lệ bao nhiêu')"
+    )
     scope: Scope = Field(default_factory=Scope)
 
     @property
@@ -100,18 +121,42 @@ class FrameReader:
             raise ValueError(f"Tệp từ vựng thiếu mục [asked] cho: {', '.join(missing)}")
 
     def asked(self, folded: str) -> tuple[AskedType, int]:
-        """The asked type and where its cue ends in the folded question (0 when no cue is there)."""
+        """The asked type and where its cue ends in the folded question (0 when no cue is there).
+
+        A money or count word asks for a figure only with a quantity word: "vốn đầu tư để làm gì?" and
+        "kinh phí lấy từ những nguồn nào?" ask what, not how much. A quantity word with no typed cue
+        ("mức phạt là bao nhiêu?", "giảm bao nhiêu?") asks for a figure of any kind."""
         cues = self.vocabulary.asked
+        quantity = _QUANTITY.search(folded)
         for kind in _ORDER:
             for cue in cues[kind]:
                 if m := re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded):
+                    if kind in ("amount", "count") and quantity is None and _WHAT.search(folded):
+                        return "list", m.end()
+                    if kind == "list" and _YES_NO.search(folded):
+                        return "yesno", 0
                     return kind, m.end()  # type: ignore[return-value]  # _ORDER holds AskedType values
+        if quantity is not None:
+            return "number", quantity.end()
+        if _YES_NO.search(folded):
+            return "yesno", 0
         return "text", 0
+
+    def value_kinds(self, folded: str) -> list[AskedType]:
+        """Every kind of value a cue of the question asks for, in the order tried."""
+        kinds: list[AskedType] = []
+        for kind in _ORDER:
+            if kind in VALUE_TYPES and any(
+                re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded) for cue in self.vocabulary.asked[kind]
+            ):
+                kinds.append(kind)  # type: ignore[arg-type]  # _ORDER holds AskedType values
+        return kinds
 
     def run(self, question: str, intent: QueryIntent) -> QuestionFrame:
         folded = fold(expand_abbreviations(question))
         project, subproject = _display_project(folded)
         asked, cue_end = self.asked(folded)
+        also = [kind for kind in self.value_kinds(folded) if kind != asked]
         per = next(
             (unit for cue, unit in self.vocabulary.per.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded)),
             None,
@@ -130,7 +175,19 @@ class FrameReader:
         # "bao nhiêu phần trăm [chi phí học ngoại ngữ]": what follows the cue is what the value is of
         after = self.content(expand_abbreviations(question)[cue_end:], intent) if cue_end else ""
         focus = after if len(after.split()) >= 2 else topic
-        return QuestionFrame(asked=asked, focus=focus, topic=topic, per=per, role=role, scope=scope)
+        unit = self.counted(folded) if "count" in (asked, *also) else None
+        return QuestionFrame(
+            asked=asked, focus=focus, topic=topic, per=per, role=role, unit=unit, also=also, scope=scope
+        )
+
+    def counted(self, folded: str) -> str | None:
+        """ "bao nhiêu hộ nghèo" counts "hộ": the count unit right after the quantity word."""
+        for m in _QUANTITY.finditer(folded):
+            after = folded[m.end() :].lstrip()
+            for unit in self.vocabulary.count_units:  # longest first
+                if re.match(rf"{re.escape(fold(unit))}(?!\w)", after):
+                    return unit
+        return None
 
     def content(self, question: str, intent: QueryIntent) -> str:
         """The question's own content words, without places, years, project numbers and question words."""

@@ -71,7 +71,9 @@ _PROJECT = re.compile(r"\b(tieu du an|du an)\s+(\d+)")
 _YEAR = re.compile(r"(?<![\d\-–/])(20[0-4]\d)(?!\s*[\-–]\s*20\d\d)\b")
 _CAPITALISED = r"[A-ZĐÀ-Ỹ][\w'’]*"
 _NAMED_PLACE = re.compile(
-    rf"\b([Hh]uyện|[Xx]ã|[Tt]ỉnh|[Tt]hành phố|[Tt]hị xã|[Tt]hị trấn)\s+({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})"
+    # the level word with or without diacritics ("huyện", "huyen"), then the capitalised name
+    rf"\b([Hh]uy[eệ]n|[Xx][aã]|[Tt][iỉ]nh|[Tt]h[aà]nh ph[oố]|[Tt]h[iị] x[aã]|[Tt]h[iị] tr[aấ]n)\s+"
+    rf"({_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})"
 )
 _DIACRITIC = re.compile(r"[^\x00-\x7f]")
 
@@ -82,6 +84,7 @@ class QueryIntent:
     doc_ids: set[str] | None = None  # documents of the locality named, if any
     localities: list[str] = field(default_factory=list)
     unknown_places: list[str] = field(default_factory=list)
+    own_places: list[str] = field(default_factory=list)  # named places that are a document's own locality
     years: list[int] = field(default_factory=list)
     projects: list[str] = field(default_factory=list)  # folded "du an 3", "tieu du an 1"
     field: str | None = None
@@ -114,6 +117,8 @@ class QueryAnalyzer:
     def __init__(self, documents: list[DocumentMeta], provinces_file: Path) -> None:
         self.years = {year for doc in documents for year in doc.years}
         self.places: dict[str, set[str]] = {}  # folded place → doc ids
+        self.own = {_fold_place(doc.locality) for doc in documents if doc.locality}
+        self.doc_years = {doc.doc_id: set(doc.years) for doc in documents}
         self.display: dict[str, str] = {}
         for doc in documents:
             for name in _place_names(doc):
@@ -144,6 +149,8 @@ class QueryAnalyzer:
             if _contains(plain, key):
                 intent.localities.append(self.display[key])
                 intent.doc_ids = (intent.doc_ids or set()) | doc_ids
+                if key in self.own:
+                    intent.own_places.append(self.display[key])
         intent.unknown_places = [
             name
             for key, name in self.provinces.items()
