@@ -14,7 +14,7 @@ from assistant.answer.models import Answer
 from assistant.answer.scoring import EvidenceScorer
 from assistant.conversation import Conversation, Turn
 from assistant.followup import resolve_follow_up
-from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations
+from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations, project_of
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk, SearchFilters, SearchResult
 from assistant.retrieval.query import mentions_field
 from assistant.settings import Settings
@@ -101,6 +101,19 @@ class AssistantService:
                     picked.append(chunk)
         return picked
 
+    def _answered_scope(self, answer: Answer) -> QuestionFrame | None:
+        """The frame a follow-up inherits: what was asked, with the Dự án / Tiểu dự án the answer came from
+        when the question named it by its title ("tiểu dự án cải thiện dinh dưỡng") rather than its number."""
+        frame = answer.frame
+        if frame is None or answer.refused or not answer.citations or frame.scope.project or frame.scope.subproject:
+            return frame
+        chunk = self.store.catalog.chunk(answer.citations[0].chunk_id)
+        if chunk is None:
+            return frame
+        project, subproject = project_of(chunk.section_path)
+        scope = frame.scope.model_copy(update={"project": project, "subproject": subproject})
+        return frame.model_copy(update={"scope": scope})
+
     def _all_chunks(self) -> list[Chunk]:
         version = self.store.catalog.version()
         with self._guard:
@@ -150,7 +163,8 @@ class AssistantService:
             "total": (done - started) * 1000,
         }
         if conversation is not None:
-            conversation.add(Turn(question, searched_for, result.intent.localities, answer.frame))
+            remembered = self._answered_scope(answer)
+            conversation.add(Turn(question, searched_for, result.intent.localities, remembered))
         return AskOutcome(answer, result.passages[:top_k], timings, result, searched_for)
 
 

@@ -104,6 +104,11 @@ def _display_project(folded: str) -> tuple[str | None, str | None]:
     return project, subproject
 
 
+def project_of(section_path: list[str]) -> tuple[str | None, str | None]:
+    """ "Dự án 4", "Tiểu dự án 2" of a section path ("d) Dự án 4: …" › "(2) Tiểu dự án 2: …")."""
+    return _display_project(fold(" ".join(section_path)))
+
+
 def expand_abbreviations(question: str) -> str:
     """ "DA4", "TDA 3" as officers type them → "Dự án 4", "Tiểu dự án 3" (upper case only: "da" is a word)."""
     return _ABBREVIATED_PROJECT.sub(
