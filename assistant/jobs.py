@@ -299,17 +299,17 @@ class IngestWorker:
             self._remove_version(version)
             return
         except LoadError as error:
-            self.queue.finish(job.job_id, "failed", message=error.message)
+            self.queue.finish(job.job_id, "failed", message=self._shown(error.message))
             self._remove_version(version)
             return
         except Exception as error:  # the job reports it; the server goes on
-            self.queue.finish(job.job_id, "failed", message=f"{type(error).__name__}: {error}")
+            self.queue.finish(job.job_id, "failed", message=self._shown(f"{type(error).__name__}: {error}"))
             self._remove_version(version)
             return
         finally:
             self._cancel.discard(job.job_id)
         status: Status = "failed" if outcome.status == "failed" else "done"
-        self.queue.finish(job.job_id, status, outcome.chunks, outcome.message)
+        self.queue.finish(job.job_id, status, outcome.chunks, outcome.message and self._shown(outcome.message))
         if status == "failed":
             self._remove_version(version)
         else:
@@ -329,6 +329,12 @@ class IngestWorker:
             return IngestPipeline(self.store, parse=lambda *_: parsed).run([path]).outcomes[0]
         finally:
             lock.release()
+
+    def _shown(self, message: str) -> str:
+        """A job's message as the API shows it: paths relative to the data dir, server paths stay here."""
+        for root in (str(self.data_dir.resolve()), str(self.data_dir)):
+            message = message.replace(root + os.sep, "")
+        return message
 
     # --- files ---------------------------------------------------------------------------------------
     def _remove_version(self, version: str | None) -> None:

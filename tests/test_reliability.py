@@ -339,6 +339,7 @@ def test_a_new_version_replaces_only_when_it_is_indexed(writer: tuple[httpx.Clie
     # a new version that cannot be ingested (not a PDF at all): the old one stays whole and served
     broken = _wait(client, _upload(client, "nha o.txt", b"\x00\x01 khong phai van ban", replace=True).json()["job_id"])
     assert broken["status"] == "failed", broken
+    assert str(settings.data_dir) not in json.dumps(broken, ensure_ascii=False)
     broken_pdf = _wait(client, _upload(client, "nha o.pdf", b"%PDF-1.4 hong").json()["job_id"])
     assert broken_pdf["status"] == "failed"
     assert client.get(f"/api/documents/{doc_id}/text").json()["lines"] == lines
