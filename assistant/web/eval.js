@@ -71,12 +71,12 @@ $("upload-form").addEventListener("submit", async (e) => {
   out.replaceChildren();
   try {
     const result = await (await api("/api/eval/sets", { method: "POST", body: form })).json();
+    await loadSets(result.set.set_id); // chosen before the page says it is there
     out.append(el("p", { className: "ok", textContent: `Đã nhận ${result.set.n} câu hỏi hợp lệ từ ${result.set.name}.` }));
     if (result.errors.length) {
       out.append(el("p", { className: "errors", textContent: `${result.errors.length} dòng bị bỏ qua:` }),
         el("ul", { className: "errors" }, ...result.errors.map((r) => el("li", { textContent: `Dòng ${r.row}: ${r.message}` }))));
     }
-    await loadSets(result.set.set_id);
   } catch (error) {
     out.append(el("p", { className: "errors", textContent: error.message }));
   }
