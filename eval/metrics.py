@@ -95,9 +95,7 @@ def overlaps(citation: CitationRef, span: Span) -> bool:
 
 @lru_cache(maxsize=64)
 def footnote_lines(path: Path) -> frozenset[int]:
-    return frozenset(
-        {n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in b.source_lines}
-    )
+    return frozenset({n for b in Normalizer().run(load(path)) if b.kind == "footnote" for n in b.source_lines})
 
 
 def _digits(number: str) -> str:
