@@ -188,11 +188,11 @@ class ExtractiveComposer:
     def _focused(self, sentence: Sentence, terms: dict[str, float]) -> str:
         """A long sentence shown by the clauses that carry the question (the citation keeps all of it)."""
         text = _display(sentence)
-        if len(text) <= _LONG_LINE:
+        if len(text) <= 2 * _LONG_LINE:
             return text
         scores = {clause: self.scorer.coverage(terms, clause) for clause in _CLAUSE.split(text)}
         best = max(scores.values(), default=0.0)
-        return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= 0.6 * best)
+        return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= 0.4 * best)
 
     def _nearby(self, frame: QuestionFrame, pool: list[Chunk]) -> list[_Pick]:
         """What the documents say closest to what a missing value is of ("một phần chi phí" for "bao nhiêu
@@ -380,7 +380,9 @@ class ExtractiveComposer:
         self, picks: list[_Pick], documents: dict[str, DocumentMeta], frame: QuestionFrame, terms: dict[str, float]
     ) -> Answer:
         writer = _Writer(documents, self.prompts)
-        lines = writer.lines([(p.chunk, p.sentence, self._focused(p.sentence, terms)) for p in picks])
+        # a list is given whole (half a beneficiary list misleads); other long sentences by their clauses
+        shown = _display if frame.asked == "list" else (lambda sentence: self._focused(sentence, terms))
+        lines = writer.lines([(p.chunk, p.sentence, shown(p.sentence)) for p in picks])
         localities = {getattr(documents.get(p.chunk.doc_id), "locality", None) for p in picks}
         if len(localities) > 1:  # after the answer: each header already names its place
             lines.append(self.prompts.answer.several_localities)
