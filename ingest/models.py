@@ -96,6 +96,11 @@ class DocumentMeta(BaseModel):
     province: str | None = None
     date: str | None = Field(None, description="ISO date when printed in full")
     years: list[int] = Field(default_factory=list, description="years the document covers")
+    pages: list[int] = Field(default_factory=list, description="PDF: the line where each page begins")
+
+    def page_of(self, line: int) -> int | None:
+        """The page a cited line is on (PDFs), so a citation can say "trang 2"."""
+        return sum(1 for start in self.pages if start <= line) or None
     sha256: str = ""
 
 

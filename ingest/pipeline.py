@@ -65,7 +65,7 @@ def parse_document(path: Path, settings: Settings) -> ParsedDocument:
     source = collection_loader(settings).run(path)
     places = load_places(settings.localities_file, settings.provinces_file)
     meta = extract_metadata(source, make_doc_id(path), places).model_copy(
-        update={"sha256": source.sha256, "path": str(path.resolve()), "source": path.name}
+        update={"sha256": source.sha256, "path": str(path.resolve()), "source": path.name, "pages": source.pages}
     )
     blocks = Normalizer().run(source)
     placed = StructureParser().run(blocks)

@@ -23,6 +23,7 @@ class AnswerTexts(BaseModel):
     sources_heading: str
     line: str
     lines: str
+    page: str
     related_heading: str
     no_value: str = Field(description="a refusal's reason: {asked} of {focus} is not stated")
     nearby_intro: str

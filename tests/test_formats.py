@@ -289,6 +289,7 @@ def test_each_format_ingested_and_answered_and_hostile_files_fail_alone(tmp_path
     opened = " ".join(source.lines[quoted.line_start - 1 : quoted.line_end])
     assert figure.group(0) in opened
     assert source.page_of(quoted.line_start) == 2
+    assert quoted.page == 2 and ", trang 2" in outcome.answer.answer  # the citation names its page
 
     outcome = service.ask("Kinh phí NSTW của Dự án 4 trong phụ lục là bao nhiêu?")
     assert any(c.source == "phu-luc.xlsx" and "NSTW: 1.000" in c.quote for c in outcome.answer.citations)

@@ -413,7 +413,8 @@ class _Writer:
                 out.append(f"{scope}:")
                 self._current = scope
             n = len(self.citations) + 1
-            self.citations.append(Citation.of(n, chunk, sentence, meta.locality if meta else None))
+            page = meta.page_of(sentence.line_start) if meta else None
+            self.citations.append(Citation.of(n, chunk, sentence, meta.locality if meta else None, page))
             self.answer_lines.append(AnswerLine(text=shown, citations=[n], scope=scope))
             out.append(f"- {shown} [{n}]")
         return out
@@ -424,6 +425,8 @@ class _Writer:
             meta = self.documents.get(c.doc_id)
             where = self.texts.line if c.line_start == c.line_end else self.texts.lines
             lines = where.format(start=c.line_start, end=c.line_end)
+            if c.page is not None:
+                lines += self.texts.page.format(page=c.page)
             path = SECTION_SEPARATOR.join(c.section.split(SECTION_SEPARATOR)[-3:])
             label = document_label(meta, c.title)
             out.append(f"[{c.n}] {label}, {path}, {lines}")

@@ -19,9 +19,12 @@ class Citation(BaseModel):
     line_end: int
     chunk_id: str
     locality: str | None = None
+    page: int | None = Field(None, description="the page of a PDF the quote starts on")
 
     @classmethod
-    def of(cls, n: int, chunk: Chunk, sentence: Sentence, locality: str | None = None) -> Citation:
+    def of(
+        cls, n: int, chunk: Chunk, sentence: Sentence, locality: str | None = None, page: int | None = None
+    ) -> Citation:
         return cls(
             n=n,
             doc_id=chunk.doc_id,
@@ -33,6 +36,7 @@ class Citation(BaseModel):
             line_end=sentence.line_end,
             chunk_id=chunk.chunk_id,
             locality=locality,
+            page=page,
         )
 
 
