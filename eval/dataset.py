@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -45,19 +45,7 @@ Category = Literal[
 ]
 Style = Literal["normal", "no_diacritics", "colloquial", "typo"]
 # Categories whose questions the documents answer: they need evidence and key facts to score against.
-ANSWERABLE: frozenset[str] = frozenset(
-    {
-        "beneficiaries",
-        "activities",
-        "budget",
-        "responsibility",
-        "targets",
-        "legal_basis",
-        "results",
-        "comparison",
-        "contradiction",
-    }
-)
+ANSWERABLE: frozenset[str] = frozenset(get_args(Category)) - {"unanswerable", "feedback"}
 COLUMNS = ("id", "question", "category", "style", "answer", "must_include", "evidence", "previous", "nearby")
 LIST_COLUMNS = ("must_include", "evidence", "nearby")
 REQUIRED = ("id", "question", "category", "style")
