@@ -270,10 +270,15 @@ function renderAnswer(node, body, question) {
     const nearby = body.nearby || [];
     // the answer text says why (and then repeats the nearby lines and sources, shown below on their own)
     const lines = body.answer.split("\n");
-    const firstCited = lines.findIndex((l) => /\[\d+\]/.test(l));
-    const reason = nearby.length && firstCited > 0 ? lines.slice(0, firstCited - 1) : lines;
-    node.append(withChips(el("p", { className: "refusal" }, el("strong", { className: "badge", textContent: T.refused_label }), " "), reason.join("\n").trim(), body.citations));
-    if (nearby.length) node.append(el("div", { className: "nearby" }, el("h3", { textContent: T.nearby_heading }), ...scoped(nearby, body.citations)));
+    const headers = new Set(nearby.map((line) => line.scope).filter(Boolean));
+    const cut = lines.findIndex((l) => /\[\d+\]/.test(l) || headers.has(l.trim()));
+    const reason = (nearby.length && cut > 0 ? lines.slice(0, cut) : lines).join("\n").trim();
+    node.append(withChips(el("p", { className: "refusal" }, el("strong", { className: "badge", textContent: T.refused_label }), " "), reason, body.citations));
+    if (nearby.length) {
+      // the reason usually ends by announcing the quotes ("Các tài liệu chỉ nêu:"); else the page's own heading does
+      const heading = reason.endsWith(":") ? null : el("h3", { textContent: T.nearby_heading });
+      node.append(el("div", { className: "nearby" }, heading, ...scoped(nearby, body.citations)));
+    }
   } else if (direct.length) {
     node.append(el("div", { className: "direct" }, el("h3", { className: "sr-only", textContent: T.direct_heading }), ...scoped(direct, body.citations)));
   } else {
