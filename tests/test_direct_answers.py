@@ -105,3 +105,10 @@ def test_facts_are_stored_with_the_chunk(service: AssistantService) -> None:
     chunks = [c for c in service.store.catalog.chunks() if c.doc_id.startswith("003")]
     amounts = [f for c in chunks for f in c.facts if f.kind == "amount"]
     assert any(f.value == "1.642 triệu đồng" for f in amounts)
+
+
+def test_a_place_chip_replaces_the_place_of_the_question(service: AssistantService) -> None:
+    question = "Kinh phí Dự án 4 năm 2025 huyện Ia H'Drai là bao nhiêu?"
+    answer = service.ask(question, scope=Scope(locality="Krông Nô", year=2024)).answer
+    assert answer.frame is not None and answer.frame.scope.locality == "Krông Nô"
+    assert all(c.locality == "Krông Nô" for c in answer.citations), answer.answer

@@ -95,6 +95,9 @@ class FactMatcher:
                 # the clause that holds the value counts as much as its sentence and section together: "hộ mới
                 # thoát nghèo (trong vòng 36 tháng" answers how long, "thời gian tách hộ … tối thiểu 03 năm" does not
                 clause = f"{fact.subject} {fact.value} {_after(fact)}"
+                if projects and all(_in_path(chunk, name) for name in projects):
+                    # under the project the question names, the project's title is what the value is of
+                    clause = f"{clause} {context}"
                 score = (self.scorer.coverage(terms, clause) + self.scorer.coverage(terms, fact.text, context)) / 2
                 if frame.scope.year is None and _YEAR_LINE.match(fact.text):
                     score *= self.narrower_weight  # no year asked: a total over the period before one year's line
