@@ -19,7 +19,7 @@ from core.text import fold
 from ingest.models import Chunk, Fact, Sentence
 from ingest.vocabulary import DEFAULT_VOCABULARY, Vocabulary, load_vocabulary
 
-FACTS_VERSION = "f2"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
+FACTS_VERSION = "f3"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
 
 _NUMBER = r"\d{1,3}(?:[.,]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _DATE = r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
@@ -61,6 +61,8 @@ class FactExtractor:
         v = self.vocabulary
         units = "|".join(re.escape(u) for u in v.money_units)
         self._money = re.compile(rf"({_NUMBER})\s*({units})(?!\w)")
+        # "Kinh phí (triệu đồng) – NSTW: 1.000" — a table row as the loaders write it, cells "header: value"
+        self._money_cell = re.compile(rf"\(({units})\)[^:|]*:\s*({_NUMBER})(?=\s*(?:\||$))")
         counts = "|".join(re.escape(u) for u in v.count_units)
         self._count = re.compile(rf"(?<![\w.,/])({_NUMBER})\s+({counts})(?!\w)")
         durations = "|".join(re.escape(u) for u in v.duration_units)
@@ -116,6 +118,8 @@ class FactExtractor:
             add("date", m.start(), m.end(), number=m.group(1))
         for m in self._money.finditer(text):
             add("amount", m.start(), m.end(), number=canonical_number(m.group(1)), unit=m.group(2))
+        for m in self._money_cell.finditer(text):  # a table cell whose header carries the unit
+            add("amount", m.start(2), m.end(2), number=canonical_number(m.group(2)), unit=m.group(1))
         for m in _PERCENT.finditer(text):
             add("percent", m.start(), m.end(), number=canonical_number(m.group(1)), unit="%")
         for m in self._duration.finditer(text):
