@@ -67,6 +67,14 @@ class ConversationStore:
             return conversation
 
 
+_YEAR = re.compile(r"(?:năm\s+|nam\s+)?\b20[0-4]\d\b", re.IGNORECASE)
+
+
+def strip_years(text: str) -> str:
+    """``text`` without the years it names ("năm 2024", "2024"), diacritics or not."""
+    return _YEAR.sub(" ", text)
+
+
 def strip_places(text: str, places: list[str]) -> str:
     """``text`` without the place names (and the "huyện"/"xã"/"tỉnh" before them), diacritics or not."""
     words = text.split()

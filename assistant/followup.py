@@ -8,14 +8,10 @@ topic; the year goes with the place, since each place's plan covers its own year
 
 from __future__ import annotations
 
-import re
-
-from assistant.conversation import Conversation, effective_question, strip_places
+from assistant.conversation import Conversation, effective_question, strip_places, strip_years
 from assistant.retrieval.frame import QuestionFrame
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
-
-_YEAR = re.compile(r"(?:năm\s+|nam\s+)?\b20[0-4]\d\b", re.IGNORECASE)
 
 
 def _missing(question: str, names: list[str | None]) -> list[str]:
@@ -48,7 +44,7 @@ def resolve_follow_up(
     topic = strip_places(previous.effective, previous.localities)
     new_year = frame.scope.year is not None and frame.scope.year != before.scope.year
     if new_place or new_year:  # the old year would pull the search back to the old year's lines
-        topic = _YEAR.sub("", topic)
+        topic = strip_years(topic)
     place = [] if frame.scope.locality else _missing(question, [scope.locality])
     room = max(conversation.max_chars - len(question) - 1, 0)
     topic = " ".join(topic.split())[:room]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import Counter
@@ -13,7 +12,7 @@ from assistant.answer.extractive import ExtractiveComposer
 from assistant.answer.facts import DOCUMENT_NUMBER
 from assistant.answer.models import Answer
 from assistant.answer.scoring import EvidenceScorer
-from assistant.conversation import Conversation, Turn, strip_places
+from assistant.conversation import Conversation, Turn, strip_places, strip_years
 from assistant.followup import resolve_follow_up
 from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations, project_of
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk, SearchFilters, SearchResult
@@ -148,7 +147,7 @@ class AssistantService:
         if scope is not None and scope.locality is not None:  # the chip's place replaces the question's
             searched_for = strip_places(searched_for, self.search.analyze(searched_for).localities)
         if scope is not None and scope.year is not None:
-            searched_for = _YEAR_WORDS.sub(" ", searched_for)
+            searched_for = strip_years(searched_for)
         searched_for = " ".join([searched_for, *_scope_words(searched_for, scope)])
         # deeper than shown: the typed facts of the first `fact_pool` passages may hold the asked value
         result = self.search.run(searched_for, max(top_k, 3, self.settings.answer.fact_pool), filters)
@@ -171,9 +170,6 @@ class AssistantService:
             remembered = self._answered_scope(answer)
             conversation.add(Turn(question, searched_for, result.intent.localities, remembered))
         return AskOutcome(answer, result.passages[:top_k], timings, result, searched_for)
-
-
-_YEAR_WORDS = re.compile(r"(?:năm|nam)?\s*\b20[0-4]\d\b", re.IGNORECASE)
 
 
 def _scope_words(question: str, scope: Scope | None) -> list[str]:

@@ -50,9 +50,9 @@ def replay(service: AssistantService, questions: list[Question]) -> list[GateRep
         answer, frame, search = outcome.answer, outcome.answer.frame, outcome.search
         best = None
         if frame is not None and frame.asked in VALUE_TYPES and not answer.refused and search is not None:
-            pool = list({p.chunk.chunk_id: p.chunk for p in search.passages}.values())
-            pool += service.scope_chunks(outcome.effective_question, frame, search)
-            matches = service.composer().facts.run(outcome.effective_question, frame, pool, service.documents())
+            composer = service.composer()
+            pool = composer.value_pool(search, service.scope_chunks(outcome.effective_question, frame, search))
+            matches = composer.facts.run(outcome.effective_question, frame, pool, service.documents())
             best = matches[0].score if matches else 0.0
         replays.append(GateReplay(question.answerable, answer.refused, best))
     return replays

@@ -60,7 +60,7 @@ def document_label(meta: DocumentMeta | None, fallback: str) -> str:
     return f"{head}{issuer}{years}"
 
 
-_PROJECT_TITLE = re.compile(r"(?:Tiểu dự án|Dự án|Nội dung|Tiểu dự án)\s+\d+", re.IGNORECASE)
+_PROJECT_TITLE = re.compile(r"(?:Tiểu dự án|Dự án|Nội dung)\s+\d+", re.IGNORECASE)
 _LONG_LINE = 240  # characters; a longer sentence is shown from the clause that states the value
 
 
@@ -119,10 +119,10 @@ def _windows(text: str, values: list[str], before: int = 100, after: int = 60) -
 
 def _continuation(chunk: Chunk, sentence: Sentence) -> Sentence | None:
     """The sentence that continues one ending with a colon, when it is in the same chunk."""
-    if not sentence.text.rstrip().endswith(":"):
+    if not sentence.text.rstrip().endswith(":") or sentence not in chunk.sentences:
         return None
-    following = [s for s in chunk.sentences if s.line_start > sentence.line_end or s.line_start > sentence.line_start]
-    return min(following, key=lambda s: s.line_start, default=None)
+    after = chunk.sentences.index(sentence) + 1
+    return chunk.sentences[after] if after < len(chunk.sentences) else None
 
 
 def _clauses(text: str, keep: Callable[[str], bool]) -> str:
@@ -173,9 +173,7 @@ class ExtractiveComposer:
         if refusal is not None:
             return self.refuse(result, documents, refusal, frame, nearby=picks if not refusal else [])
         if frame.asked in VALUE_TYPES and self.settings.typed_facts:
-            pool = list({p.chunk.chunk_id: p.chunk for p in result.passages[: self.settings.fact_pool]}.values())
-            known = {c.chunk_id for c in pool}
-            pool += [c for c in scope_chunks if c.chunk_id not in known]
+            pool = self.value_pool(result, scope_chunks)
             matches = self.facts.run(question, frame, pool, documents)
             if not matches:
                 asked = self.prompts.answer.asked.get(frame.asked, frame.asked)
@@ -193,6 +191,12 @@ class ExtractiveComposer:
         scores = {clause: self.scorer.coverage(terms, clause) for clause in _CLAUSE.split(text)}
         best = max(scores.values(), default=0.0)
         return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= 0.4 * best)
+
+    def value_pool(self, result: SearchResult, scope_chunks: Iterable[Chunk]) -> list[Chunk]:
+        """The chunks whose facts may answer a value question: the top passages, then the scope's."""
+        pool = list({p.chunk.chunk_id: p.chunk for p in result.passages[: self.settings.fact_pool]}.values())
+        known = {c.chunk_id for c in pool}
+        return pool + [c for c in scope_chunks if c.chunk_id not in known]
 
     def _nearby(self, frame: QuestionFrame, pool: list[Chunk]) -> list[_Pick]:
         """What the documents say closest to what a missing value is of ("một phần chi phí" for "bao nhiêu

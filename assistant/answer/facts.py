@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.answer.scoring import EvidenceScorer
-from assistant.retrieval.frame import QuestionFrame
+from assistant.retrieval.frame import QuestionFrame, project_of
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Fact, Sentence
 
 DOCUMENT_NUMBER = re.compile(r"\d+/(?:\d{4}/)?[\w.&-]*[A-Za-zĐđ][\w.&-]*", re.UNICODE)
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
-_PROJECT_PATH = re.compile(r"(?:Tiểu dự án|Dự án)\s+\d")
 _YEAR_LINE = re.compile(r"\W*(?:năm|Năm|NĂM)\W+20[0-4]\d")
 _CLAUSE_END = re.compile(r"[;.](?=\s|$)")
 
@@ -101,7 +100,7 @@ class FactMatcher:
                 score = (self.scorer.coverage(terms, clause) + self.scorer.coverage(terms, fact.text, context)) / 2
                 if frame.scope.year is None and _YEAR_LINE.match(fact.text):
                     score *= self.narrower_weight  # no year asked: a total over the period before one year's line
-                if not projects and _PROJECT_PATH.search(chunk.section):
+                if not projects and project_of(chunk.section_path) != (None, None):
                     score *= self.narrower_weight  # no project asked: the program's figure before a project's
                 if score >= self.min_score:
                     seen.add(key)
