@@ -63,9 +63,9 @@ class AssistantService:
                 self._composer = (version, ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames))
             return self._composer[1]
 
-    def frame(self, question: str, override: Scope | None = None) -> QuestionFrame:
-        """What the question asks, with what the user set explicitly (the page's chips) winning."""
-        frame = self.frames.run(question, self.search.analyze(question))
+    @staticmethod
+    def _with_scope(frame: QuestionFrame, override: Scope | None) -> QuestionFrame:
+        """What the user set explicitly (the page's chips) wins over what was read from the question."""
         return frame if override is None else frame.model_copy(update={"scope": override.merged_over(frame.scope)})
 
     def scope_chunks(self, question: str, frame: QuestionFrame, result: SearchResult) -> list[Chunk]:
@@ -138,12 +138,12 @@ class AssistantService:
         started = time.perf_counter()
         top_k = top_k or self.settings.retrieval.top_k
         asked = expand_abbreviations(question)
-        frame = self.frame(asked, scope)
+        intent = self.search.analyze(asked)  # once: the frame and the follow-up read the same analysis
+        frame = self._with_scope(self.frames.run(asked, intent), scope)
         searched_for = asked
         if conversation is not None:
-            searched_for, frame = resolve_follow_up(conversation, asked, frame, self.search.analyze(asked))
-            if scope is not None:
-                frame = frame.model_copy(update={"scope": scope.merged_over(frame.scope)})
+            searched_for, frame = resolve_follow_up(conversation, asked, frame, intent)
+            frame = self._with_scope(frame, scope)
         if scope is not None and scope.locality is not None:  # the chip's place replaces the question's
             searched_for = strip_places(searched_for, self.search.analyze(searched_for).localities)
         if scope is not None and scope.year is not None:
