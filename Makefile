@@ -38,6 +38,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy core assistant ingest eval prompts
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 eval: $(STAMP)

@@ -21,7 +21,7 @@ import uvicorn
 
 from assistant.api.app import create_app
 from assistant.service import AssistantService
-from assistant.settings import Settings
+from core.settings import Settings
 from ingest.models import Chunk
 
 

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from assistant.index.catalog import Catalog
     from assistant.service import AskOutcome
-    from ingest.catalog import Catalog
     from ingest.models import DocumentMeta
 
 app = typer.Typer(help="Trợ lý GNBV — hỏi đáp có trích dẫn về Chương trình MTQG giảm nghèo bền vững.")
@@ -43,8 +43,8 @@ def ingest(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Xây lại toàn bộ chỉ mục.")] = False,
 ) -> None:
     """Nạp tài liệu vào chỉ mục (chỉ xử lý tệp mới hoặc đã thay đổi)."""
-    from ingest.pipeline import IngestPipeline
-    from ingest.store import Store
+    from assistant.index.indexer import IngestPipeline
+    from assistant.index.store import Store
 
     settings = _settings(data_dir)
     targets = paths or [settings.corpus_dir]
@@ -88,7 +88,7 @@ def docs_list(
     as_json: Annotated[bool, typer.Option("--json", help="In danh sách dạng JSON (cho máy đọc).")] = False,
 ) -> None:
     """Liệt kê tài liệu đã nạp."""
-    from ingest.catalog import Catalog
+    from assistant.index.catalog import Catalog
 
     documents = Catalog(_settings(data_dir).data_dir / "catalog.sqlite").documents()
     if as_json:
@@ -140,8 +140,8 @@ def docs_show(
     data_dir: DataDir = None,
 ) -> None:
     """Dàn ý của một tài liệu: các mục và số đoạn trong mỗi mục."""
+    from assistant.index.catalog import Catalog
     from assistant.outline import outline
-    from ingest.catalog import Catalog
 
     catalog = Catalog(_settings(data_dir).data_dir / "catalog.sqlite")
     meta = _find_document(catalog, doc)
@@ -202,11 +202,12 @@ def ask(
 @app.command()
 def chat(data_dir: DataDir = None) -> None:
     """Hỏi đáp nhiều lượt trong cửa sổ dòng lệnh (Ctrl-D để thoát)."""
+    from assistant.chat import ChatService
     from assistant.conversation import ConversationStore
     from assistant.service import AssistantService
 
-    service = AssistantService(_settings(data_dir))
-    conversation = ConversationStore().get_or_create(None)
+    chat_service = ChatService(AssistantService(_settings(data_dir)), ConversationStore())
+    conversation_id = None
     while True:
         try:
             question = console.input("[bold]Hỏi:[/bold] ").strip()
@@ -214,7 +215,9 @@ def chat(data_dir: DataDir = None) -> None:
             return
         if not question:
             continue
-        _print_answer(service.ask(question, conversation=conversation))
+        turn = chat_service.turn(question, conversation_id)
+        conversation_id = turn.conversation_id
+        _print_answer(turn.outcome)
 
 
 @app.command()
@@ -242,7 +245,7 @@ def serve(
         raise typer.Exit(2)
     if ingest_first:
         ingest(None, data_dir, False)
-    from ingest.store import Store
+    from assistant.index.store import Store
 
     # an index built with other settings (another embedding model) must not answer: say so and stop
     Store(settings).verify()
@@ -265,8 +268,8 @@ def bench(
 ) -> None:
     """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, và so hai cách nhúng, trong cùng một lần chạy."""
     from assistant.bench import api_latency, embedding_backends, question_texts
-    from assistant.settings import PROJECT_ROOT
-    from ingest.catalog import Catalog
+    from assistant.index.catalog import Catalog
+    from core.settings import PROJECT_ROOT
 
     settings = _settings(data_dir)
     question_dir = PROJECT_ROOT / "eval" / "questions"
@@ -291,7 +294,7 @@ def loadtest(
     """Kiểm thử tải: hỏi đồng thời (và tải lên một tệp độc hại nếu có khoá); lỗi, p50/p95, bộ nhớ máy chủ."""
     from assistant.bench import ServerThread, question_texts
     from assistant.loadtest import run
-    from assistant.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     questions = question_texts(PROJECT_ROOT / "eval" / "questions", 10_000)
     if url:
@@ -316,7 +319,7 @@ def scalebench(
     """Độ trễ truy vấn và bộ nhớ ở 1k, 10k, 100k đoạn (bộ tổng hợp từ tài liệu thật)."""
     from assistant.bench import question_texts
     from assistant.scalebench import measure
-    from assistant.settings import PROJECT_ROOT
+    from core.settings import PROJECT_ROOT
 
     questions = question_texts(PROJECT_ROOT / "eval" / "questions", 100)
     for row in measure(_settings(data_dir), questions, sizes or [1000, 10_000, 100_000]):
@@ -353,7 +356,7 @@ def feedback_export(
 
 
 def main() -> None:
-    from ingest.catalog import IndexMismatchError
+    from assistant.index.catalog import IndexMismatchError
 
     try:
         app()

@@ -34,10 +34,11 @@ from typing import Literal
 import filelock
 from pydantic import BaseModel
 
-from assistant.settings import ServerSettings, Settings
+from assistant.index.indexer import FileOutcome, IngestPipeline
+from assistant.index.store import Store
+from core.settings import ServerSettings, Settings
 from ingest.loaders import LoadError
-from ingest.pipeline import FileOutcome, IngestPipeline, ParsedDocument, parse_document
-from ingest.store import Store
+from ingest.pipeline import ParsedDocument, parse_document
 from prompts import JobTexts
 
 Status = Literal["queued", "running", "done", "failed", "cancelled"]

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.bench import percentile
+from assistant.index.store import Store
 from assistant.retrieval.hybrid import HybridSearch
-from assistant.settings import Settings
+from core.settings import Settings
 from ingest.models import Chunk, DocumentMeta
-from ingest.store import Store
 
 PLACES = [
     "Mường Lát",

@@ -14,13 +14,13 @@ from assistant.answer.models import Answer
 from assistant.answer.scoring import EvidenceScorer
 from assistant.conversation import Conversation, Turn, strip_places, strip_years
 from assistant.followup import resolve_follow_up
+from assistant.index.store import Store
 from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations, project_of
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk, SearchFilters, SearchResult
 from assistant.retrieval.query import mentions_field
-from assistant.settings import Settings
+from core.settings import Settings
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta
-from ingest.store import Store
 from prompts import get_prompts
 
 Mode = Literal["extractive", "llm"]

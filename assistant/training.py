@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field, computed_field
 
 from core.text import fold
+from core.verbatim import normalize_for_match
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta
-from ingest.verbatim import normalize_for_match
 from prompts import TrainingTexts
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 from rich.console import Console
 
-from assistant.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from eval.dataset import QUESTION_DIR, Question, load_files
 
 app = typer.Typer(help="Đánh giá Trợ lý GNBV trên bộ câu hỏi.")

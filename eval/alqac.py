@@ -14,11 +14,11 @@ from pathlib import Path
 
 import bm25s
 
-from assistant.retrieval.analysis import Analyzer, load_glossary
+from assistant.index.indexer import IngestPipeline
+from assistant.index.store import Store
 from assistant.retrieval.hybrid import HybridSearch
-from assistant.settings import Settings
-from ingest.pipeline import IngestPipeline
-from ingest.store import Store
+from core.analysis import Analyzer, load_glossary
+from core.settings import Settings
 
 _ARTICLE = re.compile(r"^Điều\s+(\d+)")
 KS = (1, 5, 10)

@@ -15,7 +15,7 @@ import random
 import re
 from pathlib import Path
 
-from assistant.settings import get_settings
+from core.settings import get_settings
 from core.text import fold
 from eval.dataset import QUESTION_DIR
 from eval.gold import document_lines, locate

@@ -28,7 +28,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from core.text import APOSTROPHES, fold
-from ingest.verbatim import normalize_for_match
+from core.verbatim import normalize_for_match
 
 Category = Literal[
     "beneficiaries",
@@ -353,7 +353,7 @@ def validate_cli(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=None, help="thư mục văn bản (mặc định: theo cấu hình)")
     args = parser.parse_args(argv)
     if args.corpus is None:
-        from assistant.settings import get_settings
+        from core.settings import get_settings
 
         args.corpus = get_settings().corpus_dir
     paths = args.files or sorted(QUESTION_DIR.glob("*.jsonl"))

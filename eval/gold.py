@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.verbatim import normalize_for_match
+from core.verbatim import normalize_for_match
 
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,](?=\d)")
 

@@ -17,7 +17,7 @@ from typing import Any
 from rich.progress import track
 
 from assistant.service import AssistantService
-from assistant.settings import Settings
+from core.settings import Settings
 from eval.dataset import Question
 from eval.metrics import Score, aggregate, as_records, breakdown, score
 from eval.systems import DenseOnly, LexicalOnly, NaiveLangChain, Ours, OursOverHttp, System, SystemAnswer
@@ -42,7 +42,7 @@ class RunResult:
 def ensure_index(settings: Settings) -> AssistantService:
     service = AssistantService(settings)
     if not service.store.catalog.documents():
-        from ingest.pipeline import IngestPipeline
+        from assistant.index.indexer import IngestPipeline
 
         IngestPipeline(service.store).run([settings.corpus_dir])
     return service

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from assistant.retrieval.analysis import Analyzer, Mode, load_glossary
-from assistant.retrieval.lexical import LexicalIndex
-from assistant.settings import get_settings
+from assistant.index.lexical import LexicalIndex
+from core.analysis import Analyzer, Mode, load_glossary
+from core.settings import get_settings
 from core.text import fold
 
 VARIANTS: dict[str, tuple[Mode, bool]] = {

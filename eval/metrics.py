@@ -16,12 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from core.verbatim import is_verbatim, normalize_for_match
 from eval.dataset import Question
 from eval.gold import document_lines, has_fact, locate
 from eval.systems import CitationRef, PassageRef, SystemAnswer
 from ingest.loaders import load
 from ingest.normalize import Normalizer
-from ingest.verbatim import is_verbatim, normalize_for_match
 
 KS = (1, 3, 5, 10)
 EARLY_CHARS = 400

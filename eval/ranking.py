@@ -26,17 +26,17 @@ from pathlib import Path
 import lightgbm
 import numpy as np
 
+from assistant.index.indexer import IngestPipeline
+from assistant.index.store import Store
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk
 from assistant.retrieval.learned import FEATURES, features
-from assistant.settings import RetrievalSettings, Settings
+from core.settings import RetrievalSettings, Settings
 from eval.alqac import _ARTICLE, _scores, benchmark_dir
 from eval.dataset import Question
 from eval.metrics import aggregate, gold_spans, holds, score
 from eval.split import select
 from eval.systems import PassageRef, SystemAnswer
 from ingest.models import Chunk
-from ingest.pipeline import IngestPipeline
-from ingest.store import Store
 
 TOP_K = 10
 ALQAC_PASSAGES = 40  # chunks read to find 10 distinct articles, as eval.alqac does

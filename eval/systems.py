@@ -21,8 +21,9 @@ import numpy as np
 from chromadb.config import Settings as ChromaClientSettings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.chat import ChatService
 from assistant.conversation import ConversationStore
-from assistant.service import AssistantService
+from assistant.service import AskOutcome, AssistantService
 from ingest.loaders import iter_document_files, load
 
 
@@ -50,7 +51,6 @@ class SystemAnswer:
     answer: str | None = None
     refused: bool | None = None
     citations: list[CitationRef] = field(default_factory=list)
-    evidence_score: float | None = None
     effective_question: str | None = None  # what the chat searched for a follow-up
 
 
@@ -86,10 +86,10 @@ class Ours:
             return self._chat(previous, question, top_k)
         started = time.perf_counter()
         outcome = self.service.ask(question, top_k)
-        latency = (time.perf_counter() - started) * 1000
-        score = None
-        if outcome.search is not None:
-            score = self.service.composer().evidence_score(question, outcome.search)
+        return self._scored(outcome, (time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _scored(outcome: AskOutcome, latency: float, chat: bool = False) -> SystemAnswer:
         return SystemAnswer(
             passages=[
                 PassageRef(p.chunk.source, p.chunk.line_start, p.chunk.line_end, p.chunk.text) for p in outcome.passages
@@ -98,20 +98,17 @@ class Ours:
             answer=outcome.answer.answer,
             refused=outcome.answer.refused,
             citations=[CitationRef(c.source, c.quote, c.line_start, c.line_end, c.n) for c in outcome.answer.citations],
-            evidence_score=score,
+            effective_question=outcome.effective_question if chat else None,
         )
 
     def _chat(self, first: str, second: str, top_k: int) -> SystemAnswer:
-        """The served chat turn itself, twice in one fresh conversation; the second turn is timed and scored."""
-        from assistant.api.routes import _chat_turn
-        from assistant.api.schemas import ChatRequest
-
-        conversations = ConversationStore()
-        opened = _chat_turn(ChatRequest(question=first, top_k=top_k), self.service, conversations)
+        """The chat turn the API serves, twice in one fresh conversation; the second turn is timed and scored."""
+        chat = ChatService(self.service, ConversationStore())
+        opened = chat.turn(first, top_k=top_k)
         started = time.perf_counter()
-        request = ChatRequest(question=second, top_k=top_k, conversation_id=opened.conversation_id)
-        response = _chat_turn(request, self.service, conversations)
-        return from_body(response.model_dump(), (time.perf_counter() - started) * 1000)
+        turn = chat.turn(second, opened.conversation_id, top_k=top_k)
+        latency = (time.perf_counter() - started) * 1000
+        return self._scored(turn.outcome, latency, chat=True)
 
 
 class OursOverHttp:

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from core.verbatim import JOIN
 from ingest.models import Block, Chunk, DocumentMeta, Footnote, Sentence
 from ingest.normalize import SENTENCE_END, SUPERSCRIPT_DIGITS, assemble, line_spans, segments_of
 from ingest.structure import MAX_TITLE, PREAMBLE, PlacedBlock, title_end
-from ingest.verbatim import JOIN
 
 CHUNKER_VERSION = "c3"  # part of the index fingerprint: bump when chunks change
 _MARKER_ONLY = re.compile(r"^(?:[-+•–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*|[IVXL]{1,5}|[A-Za-zđ])[.)]$")

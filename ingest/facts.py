@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable
 
 from core.text import fold
+from core.vocabulary import DEFAULT_VOCABULARY, Vocabulary, load_vocabulary
 from ingest.models import Chunk, Fact, Sentence
-from ingest.vocabulary import DEFAULT_VOCABULARY, Vocabulary, load_vocabulary
 
 FACTS_VERSION = "f3"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
 

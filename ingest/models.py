@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ingest.verbatim import JOIN
+from core.verbatim import JOIN
 
 SECTION_SEPARATOR = " › "
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from core.verbatim import JOIN, PAGE_NUMBER, normalize_for_match
 from ingest.models import Block, BlockKind, Segment, SourceText
-from ingest.verbatim import JOIN, PAGE_NUMBER, normalize_for_match
 
 # Part of the index fingerprint: bump when a change here changes any block, so indexes re-ingest.
 NORMALIZER_VERSION = "n5"

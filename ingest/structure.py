@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.verbatim import JOIN
 from ingest.models import Block
-from ingest.verbatim import JOIN
 
 PREAMBLE = "Phần mở đầu"
 STRUCTURE_VERSION = "s3"  # part of the index fingerprint: bump when outlines change

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from assistant.settings import ChunkSettings, Settings, get_settings
+from core.settings import ChunkSettings, Settings, get_settings
 from ingest.chunking import Chunker
 from ingest.models import Block, Chunk, DocumentMeta, SourceText
 from ingest.normalize import Normalizer
@@ -56,8 +56,8 @@ def corpus() -> dict[str, Parsed]:
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real corpus ingested once per session into its own data dir (models shared, built once)."""
-    from ingest.pipeline import IngestPipeline
-    from ingest.store import Store
+    from assistant.index.indexer import IngestPipeline
+    from assistant.index.store import Store
 
     settings = get_settings().model_copy(update={"data_dir": tmp_path_factory.mktemp("index")})
     report = IngestPipeline(Store(settings)).run([CORPUS_DIR])

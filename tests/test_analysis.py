@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.analysis import Analyzer, Glossary, Term, load_glossary
-from assistant.settings import get_settings
+from core.analysis import Analyzer, Glossary, Term, load_glossary
+from core.settings import get_settings
 from core.text import fold
 
 pytestmark = pytest.mark.unit

@@ -12,9 +12,9 @@ from assistant.conversation import ConversationStore, Turn, effective_question
 from assistant.retrieval.hybrid import SearchFilters
 from assistant.retrieval.query import QueryAnalyzer
 from assistant.service import AssistantService
+from core.verbatim import is_verbatim
 from ingest.loaders import load
 from ingest.normalize import Normalizer
-from ingest.verbatim import is_verbatim
 from prompts import get_prompts
 from tests.conftest import CORPUS_DIR
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from assistant.bench import ServerThread
-from assistant.settings import ServerSettings, Settings
+from core.settings import ServerSettings, Settings
+from core.verbatim import is_verbatim
 from ingest.loaders import load
-from ingest.verbatim import is_verbatim
 from prompts import get_prompts
 from tests.conftest import CORPUS_DIR
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.settings import AnswerSettings
+from core.settings import AnswerSettings
 from eval.calibration import GateReplay, best, saved, sweep
 
 

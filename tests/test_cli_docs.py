@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.settings import Settings
+from core.settings import Settings
 from tests.conftest import CORPUS_DIR
 
 pytestmark = pytest.mark.integration

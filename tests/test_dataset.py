@@ -13,6 +13,7 @@ from typing import Any, get_args
 import pytest
 from openpyxl import Workbook
 
+from core.verbatim import normalize_for_match
 from eval.dataset import (
     ANSWERABLE,
     GENERATED,
@@ -27,7 +28,6 @@ from eval.dataset import (
     load_questions,
     validate_cli,
 )
-from ingest.verbatim import normalize_for_match
 from tests.conftest import CORPUS_DIR
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from assistant.settings import EmbeddingSettings, get_settings
+from core.settings import EmbeddingSettings, get_settings
 from ingest.embeddings import CachedEmbeddings
 from ingest.embeddings.model import load_encoder, model_id
 from tests.conftest import CORPUS_FILES, parse_text_file

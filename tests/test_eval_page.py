@@ -16,8 +16,8 @@ import pytest
 from openpyxl import load_workbook
 
 from assistant.bench import ServerThread
-from assistant.settings import Settings
-from ingest.verbatim import normalize_for_match
+from core.settings import Settings
+from core.verbatim import normalize_for_match
 from tests import test_web
 from tests.conftest import CORPUS_DIR
 

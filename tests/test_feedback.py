@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from assistant.api.app import create_app
 from assistant.cli import app as cli
 from assistant.feedback import FeedbackCitation, FeedbackIn, FeedbackStore
-from assistant.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from eval.gold import document_lines, locate
 from tests.conftest import CORPUS_DIR, Parsed
 

@@ -18,7 +18,7 @@ from docx import Document
 from openpyxl import Workbook
 from pypdf import PdfReader, PdfWriter
 
-from assistant.settings import LoaderSettings
+from core.settings import LoaderSettings
 from ingest.loaders import LoadError, load
 from tests.conftest import CORPUS_FILES
 from tests.test_loaders import hand_written_pdf, to_cp1258
@@ -239,10 +239,10 @@ def test_each_format_ingested_and_answered_and_hostile_files_fail_alone(tmp_path
     import random
     import zipfile
 
+    from assistant.index.indexer import IngestPipeline
     from assistant.service import AssistantService
-    from assistant.settings import get_settings
+    from core.settings import get_settings
     from ingest.loaders import collection_loader
-    from ingest.pipeline import IngestPipeline
 
     folder = tmp_path / "files"
     folder.mkdir()

@@ -82,7 +82,7 @@ def test_a_follow_up_scope_keeps_what_it_leaves_open() -> None:
 def test_vocabulary_without_an_asked_type_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from ingest.vocabulary import load_vocabulary
+    from core.vocabulary import load_vocabulary
 
     broken = replace(load_vocabulary(), asked={"amount": ("kinh phi",)})
     with pytest.raises(ValueError, match="thiếu mục"):

@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.answer.llm import LLMComposer
+from assistant.index.indexer import IngestPipeline
+from assistant.index.store import Store
 from assistant.service import AssistantService
-from assistant.settings import ChromaSettings, Settings
+from core.settings import ChromaSettings, Settings
+from core.verbatim import PAGE_NUMBER, is_verbatim, normalize_for_match
 from ingest.chunking import Chunker
 from ingest.models import Chunk, DocumentMeta, SourceText
 from ingest.normalize import Normalizer
-from ingest.pipeline import IngestPipeline
-from ingest.store import Store
 from ingest.structure import StructureParser
-from ingest.verbatim import PAGE_NUMBER, is_verbatim, normalize_for_match
 from prompts import get_prompts
 from tests.conftest import CORPUS_DIR
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.analysis import Analyzer, load_glossary
-from assistant.retrieval.lexical import LexicalIndex, StaleIndexError
-from assistant.settings import get_settings
+from assistant.index.lexical import LexicalIndex, StaleIndexError
+from core.analysis import Analyzer, load_glossary
+from core.settings import get_settings
 from tests.conftest import CORPUS_FILES
 
 PASSAGES = {
@@ -112,9 +112,9 @@ def test_load_refuses_an_index_of_another_analyzer(index: LexicalIndex, analyzer
 _BUILD = """
 import sys
 from pathlib import Path
-from assistant.retrieval.analysis import Analyzer, load_glossary
-from assistant.retrieval.lexical import LexicalIndex, StaleIndexError
-from assistant.settings import get_settings
+from core.analysis import Analyzer, load_glossary
+from assistant.index.lexical import LexicalIndex, StaleIndexError
+from core.settings import get_settings
 from tests.test_lexical import PASSAGES
 analyzer = Analyzer(load_glossary(get_settings().glossary_file))
 LexicalIndex.build(list(PASSAGES), list(PASSAGES.values()), analyzer).save(Path(sys.argv[1]))

@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 from openpyxl import Workbook
 
-from assistant.settings import LoaderSettings
+from core.settings import LoaderSettings
 from ingest.loaders import LoadError, load
 from tests.test_loaders import LINES, hand_written_pdf
 

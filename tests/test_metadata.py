@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from assistant.settings import get_settings
+from core.settings import get_settings
 from ingest.metadata import extract_metadata, load_places, make_doc_id, sidecar_path
 from ingest.models import DocumentMeta, SourceText
 from tests.conftest import ALQAC_DIR, CORPUS_DIR

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.settings import Settings
-from ingest.catalog import IndexMismatchError
-from ingest.pipeline import IngestPipeline
-from ingest.store import Store
+from assistant.index.catalog import IndexMismatchError
+from assistant.index.indexer import IngestPipeline
+from assistant.index.store import Store
+from core.settings import Settings
 from tests.conftest import CORPUS_DIR
 
 pytestmark = pytest.mark.integration

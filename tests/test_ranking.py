@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.retrieval.analysis import Analyzer, load_glossary
+from assistant.index.lexical import SectionIndex, section_of
+from assistant.index.store import Store
 from assistant.retrieval.fusion import ReciprocalRankFusion
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk
 from assistant.retrieval.learned import features
-from assistant.retrieval.lexical import SectionIndex, section_of
 from assistant.retrieval.query import QueryIntent
-from assistant.settings import get_settings
+from core.analysis import Analyzer, load_glossary
+from core.settings import get_settings
 from eval.ranking import Candidates, alqac, fit, table
 from ingest.models import Chunk
-from ingest.store import Store
 from tests.conftest import ALQAC_DIR, parse_text_file
 
 LAW = ALQAC_DIR / "laws" / "Luật Thanh niên.txt"

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from assistant.bench import ServerThread, free_port
-from assistant.settings import PROJECT_ROOT, LLMSettings, ServerSettings, Settings
+from core.settings import PROJECT_ROOT, LLMSettings, ServerSettings, Settings
 from prompts import get_prompts
 from tests.conftest import CORPUS_DIR
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.settings import Settings
+from core.settings import Settings
 from ingest.pipeline import parse_document
 from tests.conftest import CORPUS_DIR
 

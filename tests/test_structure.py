@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.outline import outline
-from assistant.settings import ChunkSettings
-from ingest.verbatim import JOIN, PAGE_NUMBER, is_verbatim, normalize_for_match, source_view
+from core.settings import ChunkSettings
+from core.verbatim import JOIN, PAGE_NUMBER, is_verbatim, normalize_for_match, source_view
 from tests.conftest import ALQAC_DIR, Parsed, parse_text_file
 
 pytestmark = pytest.mark.unit
@@ -211,7 +211,7 @@ def test_no_doubled_numbering_nor_body_text_in_titles_004(corpus: dict[str, Pars
 
 @pytest.mark.parametrize("suffix", [".txt", ".md"])
 def test_literal_stars_and_underscores_stay_markup_goes(tmp_path: Path, suffix: str) -> None:
-    from assistant.settings import get_settings
+    from core.settings import get_settings
     from ingest.pipeline import parse_document
 
     path = tmp_path / f"ghi_chu{suffix}"

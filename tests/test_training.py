@@ -18,8 +18,8 @@ from assistant.training import (
     projects,
     quiz,
 )
+from core.verbatim import is_verbatim, normalize_for_match
 from ingest.models import Chunk, DocumentMeta
-from ingest.verbatim import is_verbatim, normalize_for_match
 from prompts import get_prompts
 from tests.conftest import Parsed
 

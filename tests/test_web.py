@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from assistant.bench import ServerThread
-from assistant.settings import Settings
+from core.settings import Settings
+from core.verbatim import normalize_for_match
 from ingest.loaders import load
-from ingest.verbatim import normalize_for_match
 from tests.conftest import CORPUS_DIR
 
 pytestmark = pytest.mark.integration

@@ -21,7 +21,7 @@ from assistant.answer.models import Answer, AnswerLine, Citation, Suggestion
 from assistant.answer.scoring import EvidenceScorer
 from assistant.retrieval.frame import VALUE_TYPES, FrameReader, QuestionFrame
 from assistant.retrieval.hybrid import SearchResult
-from assistant.settings import AnswerSettings
+from core.settings import AnswerSettings
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
 from ingest.structure import field_of_text

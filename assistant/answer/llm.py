@@ -15,7 +15,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.answer.models import Answer, Citation
 from assistant.retrieval.hybrid import ScoredChunk, SearchResult
-from assistant.settings import LLMSettings
+from core.settings import LLMSettings
 from core.text import fold
 from ingest.models import Sentence
 from prompts import Prompts

@@ -25,10 +25,10 @@ from starlette.datastructures import UploadFile
 
 from assistant.api.deps import ServiceDep, require_write_key
 from assistant.api.errors import ERROR_RESPONSES, retry_after
+from assistant.index.indexer import IngestPipeline
 from assistant.jobs import PENDING, IngestWorker, Job
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ingest.metadata import make_doc_id
-from ingest.pipeline import IngestPipeline
 from prompts import get_prompts
 
 router = APIRouter(dependencies=[Depends(require_write_key)], tags=["quản trị"], responses=ERROR_RESPONSES)

@@ -19,7 +19,7 @@ from assistant.conversation import ConversationStore
 from assistant.feedback import FeedbackStore
 from assistant.jobs import IngestWorker, JobQueue
 from assistant.service import AssistantService
-from assistant.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 from prompts import get_prompts
 
 _MULTIPART_ENVELOPE = 64 * 1024  # boundaries and part headers around an uploaded file

@@ -26,6 +26,7 @@ from assistant.api.schemas import (
     PassageDetail,
     question_too_long,
 )
+from assistant.chat import ChatService
 from assistant.outline import outline
 from assistant.service import AskOutcome, AssistantService
 from ingest.models import DocumentMeta
@@ -69,14 +70,13 @@ def ask(request: AskRequest, service: ServiceDep) -> AskResponse:
 
 def _chat_turn(request: ChatRequest, service: AssistantService, conversations: ConversationsDep) -> ChatResponse:
     _check_length(request, service)
-    conversation = conversations.get_or_create(request.conversation_id)
-    outcome = service.ask(
-        request.question, request.top_k, request.filters, request.mode, request.scope, conversation=conversation
+    turn = ChatService(service, conversations).turn(
+        request.question, request.conversation_id, request.top_k, request.filters, request.mode, request.scope
     )
     return ChatResponse(
-        **_response(outcome).model_dump(),
-        conversation_id=conversation.conversation_id,
-        effective_question=outcome.effective_question,
+        **_response(turn.outcome).model_dump(),
+        conversation_id=turn.conversation_id,
+        effective_question=turn.outcome.effective_question,
     )
 
 

@@ -11,7 +11,7 @@ from assistant.api.errors import lone_surrogate
 from assistant.outline import OutlineEntry
 from assistant.retrieval.frame import AskedType, QuestionFrame, Scope
 from assistant.retrieval.hybrid import ScoredChunk, SearchFilters
-from assistant.settings import ServerSettings
+from core.settings import ServerSettings
 from ingest.models import DocumentMeta, Fact, Footnote, Sentence
 from prompts import get_prompts
 

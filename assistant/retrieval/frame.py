@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
-from ingest.vocabulary import Vocabulary, load_vocabulary
+from core.vocabulary import Vocabulary, load_vocabulary
 
 AskedType = Literal[
     "amount",

@@ -12,14 +12,14 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.index.lexical import SectionIndex
+from assistant.index.store import Store
 from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
 from assistant.retrieval.learned import LearnedRanker
-from assistant.retrieval.lexical import SectionIndex
 from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field
-from assistant.settings import RetrievalSettings
+from core.settings import RetrievalSettings
 from core.text import fold
 from ingest.models import Chunk, DocumentMeta
-from ingest.store import Store
 
 
 class SearchFilters(BaseModel):

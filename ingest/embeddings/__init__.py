@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.settings import EmbeddingSettings
+from core.settings import EmbeddingSettings
 from ingest.embeddings.model import Encoder, load_encoder, model_id
 
 __all__ = ["CachedEmbeddings", "load_embeddings", "text_hash"]

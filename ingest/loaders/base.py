@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from typing import Literal
 
-from assistant.settings import LoaderSettings
+from core.settings import LoaderSettings
 
 Reason = Literal[
     "unreadable", "empty", "binary", "no_text_layer", "undecodable", "unsupported", "too_large", "tool_missing"

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from assistant.settings import LoaderSettings
+from core.settings import LoaderSettings
 from ingest.loaders.base import LoadError, find_tool, missing_tool, run_tool, too_large
 from ingest.loaders.text import split_lines
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.settings import LoaderSettings
+from core.settings import LoaderSettings
 from ingest.loaders.base import LoadError, find_tool, missing_tool, run_tool, too_large
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from assistant.retrieval.analysis import Analyzer
+from core.analysis import Analyzer
 from ingest.models import SECTION_SEPARATOR, Chunk
 
 _ARTICLE = re.compile(r"^Điều\s+\d+")

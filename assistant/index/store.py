@@ -27,10 +27,10 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaClientSettings
 from filelock import FileLock
 
-from assistant.retrieval.analysis import Analyzer, load_glossary
-from assistant.retrieval.lexical import LexicalIndex
-from assistant.settings import Settings
-from ingest.catalog import Catalog, IndexMismatchError
+from assistant.index.catalog import Catalog, IndexMismatchError
+from assistant.index.lexical import LexicalIndex
+from core.analysis import Analyzer, load_glossary
+from core.settings import Settings
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embeddings import CachedEmbeddings, load_embeddings
 from ingest.embeddings.model import model_id
