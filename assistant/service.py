@@ -59,7 +59,9 @@ class AssistantService:
                 for chunk in self.store.catalog.chunks():
                     counts.update(set(self.store.analyzer.tokens(chunk.embed_text())))
                 total = len(self.store.catalog.chunk_ids())
-                scorer = EvidenceScorer(self.store.analyzer.tokens, counts.__getitem__, total)
+                scorer = EvidenceScorer(
+                    self.store.analyzer.tokens, counts.__getitem__, total, self.settings.answer.section_weight
+                )
                 self._composer = (version, ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames))
             return self._composer[1]
 
@@ -80,7 +82,10 @@ class AssistantService:
         chunks = self._all_chunks()
         if numbers:  # every passage that cites the document asked about: two of them may date it differently
             return [c for c in chunks if any(n in c.text for n in numbers)]
-        parents = {(p.chunk.doc_id, tuple(p.chunk.section_path[:-1])) for p in result.passages[:3]}
+        parents = {
+            (p.chunk.doc_id, tuple(p.chunk.section_path[:-1]))
+            for p in result.passages[: self.settings.answer.quoted_passages]
+        }
         allowed = result.intent.doc_ids
         picked = []
         for chunk in chunks:
@@ -150,7 +155,9 @@ class AssistantService:
             searched_for = strip_years(searched_for)
         searched_for = " ".join([searched_for, *_scope_words(searched_for, scope)])
         # deeper than shown: the typed facts of the first `fact_pool` passages may hold the asked value
-        result = self.search.run(searched_for, max(top_k, 3, self.settings.answer.fact_pool), filters)
+        result = self.search.run(
+            searched_for, max(top_k, self.settings.answer.quoted_passages, self.settings.answer.fact_pool), filters
+        )
         searched = time.perf_counter()
         documents = self.documents()
         composer = self.composer()

@@ -135,6 +135,34 @@ class AnswerSettings(Section):
         0.85, gt=0, le=1, description="facts scoring at least this share of the best one are stated too"
     )
     fact_pool: int = Field(8, ge=1, le=50, description="top passages whose facts may answer, besides the scope's")
+    quoted_passages: int = Field(
+        3, ge=1, le=20, description="top passages the extractive answer quotes from (and whose years count as covered)"
+    )
+    section_weight: float = Field(
+        0.5, ge=0, le=2, description="weight of a sentence's section titles beside its own words in the evidence score"
+    )
+    shape_bonus: float = Field(
+        1.5, ge=1, le=5, description="factor for a sentence shaped like the asked answer (a figure when one is asked)"
+    )
+    sentence_keep_ratio: float = Field(
+        0.6, gt=0, le=1, description="sentences scoring at least this share of the best one are quoted too"
+    )
+    long_line_chars: int = Field(
+        240,
+        ge=80,
+        le=2000,
+        description="a value sentence longer than this is shown by the clauses stating its value, any other "
+        "sentence longer than twice this by the clauses carrying the question (the citation keeps it whole)",
+    )
+    clause_keep_ratio: float = Field(
+        0.4, gt=0, le=1, description="clauses of a long sentence scoring at least this share of its best are shown"
+    )
+    value_clause_ratio: float = Field(
+        0.98, gt=0, le=1, description="a long value sentence shows the clauses of facts within this share of the best"
+    )
+    nearby_topic_weight: float = Field(
+        0.5, ge=0, le=2, description="weight of the question's topic beside its focus when choosing nearby sentences"
+    )
 
 
 class LLMSettings(Section):
@@ -145,6 +173,7 @@ class LLMSettings(Section):
     api_key: str = "not-needed"
     timeout_s: float = Field(30.0, gt=0)
     temperature: float = 0.0
+    passages: int = Field(5, ge=1, le=20, description="top passages the model reads (and may cite)")
 
 
 class ChromaSettings(Section):

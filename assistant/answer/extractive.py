@@ -61,7 +61,6 @@ def document_label(meta: DocumentMeta | None, fallback: str) -> str:
 
 
 _PROJECT_TITLE = re.compile(r"(?:Tiểu dự án|Dự án|Nội dung)\s+\d+", re.IGNORECASE)
-_LONG_LINE = 240  # characters; a longer sentence is shown from the clause that states the value
 
 
 def short_scope(chunk: Chunk) -> str:
@@ -83,16 +82,16 @@ def _place(meta: DocumentMeta | None) -> str:
 _CLAUSE = re.compile(r"(?<=;)\s+")
 
 
-def _shown(sentence: Sentence, facts: list[FactMatch]) -> str:
+def _shown(sentence: Sentence, facts: list[FactMatch], settings: AnswerSettings) -> str:
     """A value sentence as shown in a direct line: whole when short, else its clauses (split at ";") that
     state the best-matched values, joined by " … " (the citation keeps the whole sentence)."""
     text = _display(sentence)
-    if len(text) <= _LONG_LINE or not facts:
+    if len(text) <= settings.long_line_chars or not facts:
         return text
     best = max(m.score for m in facts)
-    values = [m.fact.value for m in facts if m.score >= 0.98 * best]
+    values = [m.fact.value for m in facts if m.score >= settings.value_clause_ratio * best]
     shown = _clauses(text, lambda clause: any(v in clause for v in values))
-    return shown if len(shown) <= _LONG_LINE else _windows(text, values)
+    return shown if len(shown) <= settings.long_line_chars else _windows(text, values)
 
 
 def _windows(text: str, values: list[str], before: int = 100, after: int = 60) -> str:
@@ -186,11 +185,12 @@ class ExtractiveComposer:
     def _focused(self, sentence: Sentence, terms: dict[str, float]) -> str:
         """A long sentence shown by the clauses that carry the question (the citation keeps all of it)."""
         text = _display(sentence)
-        if len(text) <= 2 * _LONG_LINE:
+        if len(text) <= 2 * self.settings.long_line_chars:
             return text
         scores = {clause: self.scorer.coverage(terms, clause) for clause in _CLAUSE.split(text)}
         best = max(scores.values(), default=0.0)
-        return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= 0.4 * best)
+        keep = self.settings.clause_keep_ratio * best
+        return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= keep)
 
     def value_pool(self, result: SearchResult, scope_chunks: Iterable[Chunk]) -> list[Chunk]:
         """The chunks whose facts may answer a value question: the top passages, then the scope's."""
@@ -210,7 +210,8 @@ class ExtractiveComposer:
                 if sentence.heading or _is_label(sentence):
                     continue
                 own = self.scorer.coverage(focus, sentence.text)
-                picks.append(_Pick(chunk, sentence, own + 0.5 * self.scorer.coverage(topic, sentence.text, path)))
+                around = self.scorer.coverage(topic, sentence.text, path)
+                picks.append(_Pick(chunk, sentence, own + self.settings.nearby_topic_weight * around))
         return picks
 
     def evidence_score(self, question: str, result: SearchResult) -> float:
@@ -219,7 +220,7 @@ class ExtractiveComposer:
         return max((p.score for p in picks), default=0.0)
 
     def _select(self, terms: dict[str, float], result: SearchResult) -> list[_Pick]:
-        passages = result.passages[:3]
+        passages = result.passages[: self.settings.quoted_passages]
         if not passages:
             return []
         shape = result.intent.answer_shape
@@ -228,7 +229,7 @@ class ExtractiveComposer:
                 p.chunk,
                 s,
                 self.scorer.coverage(terms, s.text, SECTION_SEPARATOR.join(p.chunk.section_path))
-                * (1.5 if shape is not None and shape.search(s.text) else 1.0),
+                * (self.settings.shape_bonus if shape is not None and shape.search(s.text) else 1.0),
             )
             for p in passages
             for s in p.chunk.sentences
@@ -246,7 +247,7 @@ class ExtractiveComposer:
             whole = [p for p in scored if p.chunk.chunk_id == field_chunk.chunk_id and not _is_label(p.sentence)]
             if whole:
                 return whole[: self.settings.max_sentences]
-        keep = [p for p in scored if p.score >= 0.6 * best.score and p.score > 0]
+        keep = [p for p in scored if p.score >= self.settings.sentence_keep_ratio * best.score and p.score > 0]
         keep.sort(key=lambda p: -p.score)
         keep = keep[: self.settings.max_sentences]
         order = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
@@ -271,7 +272,9 @@ class ExtractiveComposer:
         if intent.unknown_places and not intent.own_places:
             return self.prompts.answer.unknown_place.format(places=", ".join(intent.unknown_places))
         if intent.uncovered_years and not any(
-            str(y) in p.chunk.text for y in intent.uncovered_years for p in result.passages[:3]
+            str(y) in p.chunk.text
+            for y in intent.uncovered_years
+            for p in result.passages[: self.settings.quoted_passages]
         ):
             years = ", ".join(map(str, intent.uncovered_years))
             return self.prompts.answer.uncovered_year.format(years=years)
@@ -306,7 +309,7 @@ class ExtractiveComposer:
                 chunk_id=p.chunk.chunk_id,
                 locality=getattr(documents.get(p.chunk.doc_id), "locality", None),
             )
-            for p in result.passages[:3]
+            for p in result.passages[: self.settings.quoted_passages]
         ]
         lines = [self.prompts.answer.refusal]
         if reason:
@@ -321,7 +324,7 @@ class ExtractiveComposer:
             lines.append(self.prompts.answer.suggestions_intro)
             lines.extend(
                 f"- {document_label(documents.get(p.chunk.doc_id), p.chunk.title)}, {p.chunk.section}"
-                for p in result.passages[:3]
+                for p in result.passages[: self.settings.quoted_passages]
             )
         return Answer(
             answer="\n".join(lines),
@@ -355,7 +358,7 @@ class ExtractiveComposer:
         writer = _Writer(documents, self.prompts)
         quoted = []
         for group in chosen:
-            quoted.append((group[0].chunk, group[0].sentence, _shown(group[0].sentence, group)))
+            quoted.append((group[0].chunk, group[0].sentence, _shown(group[0].sentence, group, self.settings)))
             # "…, trong đó:" goes on in the next sentence: for one value its split belongs to the answer (with
             # several sub-projects' totals, the splits would push the later totals out of sight)
             continued = _continuation(group[0].chunk, group[0].sentence) if len(chosen) == 1 else None

@@ -22,7 +22,6 @@ from prompts import Prompts
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
-_PASSAGES = 5
 # any opening or closing tag of the fence, whatever its case, spacing or attributes: "</DOAN>", "< doan so=9>"
 _FENCE_TAG = re.compile(r"<\s*/?\s*doan\b[^>]*>?", re.IGNORECASE)
 
@@ -100,7 +99,7 @@ class LLMComposer:
         ]
 
     def run(self, question: str, result: SearchResult, fallback: Answer) -> Answer:
-        passages = result.passages[:_PASSAGES]
+        passages = result.passages[: self.settings.passages]
         # without an endpoint this raises LLMNotConfiguredError: the caller answers it as a clear error
         model = self.model or default_chat_model(self.settings)
         try:
