@@ -19,23 +19,13 @@ from pydantic import BaseModel, Field, computed_field
 
 from core.text import fold
 from core.verbatim import normalize_for_match
+from core.vocabulary import load_fields
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta
 from prompts import TrainingTexts
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
 
-FIELD_ORDER = [
-    "Mục tiêu",
-    "Đối tượng",
-    "Địa bàn",
-    "Nội dung",
-    "Kinh phí",
-    "Nguyên tắc phân bổ",
-    "Kết quả",
-    "Phân công thực hiện",
-    "Thời gian thực hiện",
-]
 LETTERS = "ABCD"
 _PROJECT = re.compile(r"\b(tiểu dự án|dự án)\s*(\d+)", re.IGNORECASE)
 _NUMBERING = re.compile(r"^[\s*\-+•]*(?:[0-9IVX]+(?:\.[0-9]+)*\.?|[a-zđ]\))?\s*")
@@ -92,7 +82,8 @@ class Handout:
 
 
 def _field_rank(field: str) -> int:
-    return FIELD_ORDER.index(field) if field in FIELD_ORDER else len(FIELD_ORDER)
+    order = load_fields().names  # a handout's order, from corpus/fields.toml
+    return order.index(field) if field in order else len(order)
 
 
 def _owner(chunk: Chunk) -> list[str]:

@@ -1,11 +1,15 @@
-"""The value vocabulary (units, "per what", funding sources, roles, office names, asked-type cues).
+"""The domain vocabulary, loaded from data files once.
 
-One data file, ``corpus/vocabulary.toml``, read by the fact extractor at ingest and by the question frame
-at question time, so a unit added there is both extracted from documents and understood in questions.
+``corpus/vocabulary.toml``: the value vocabulary (units, "per what", funding sources, roles, office names,
+asked-type cues), read by the fact extractor at ingest and by the question frame at question time, so a unit
+added there is both extracted from documents and understood in questions.
+``corpus/fields.toml``: the recurring fields of a project description (Mục tiêu, Đối tượng, …): how a
+document's label opens one, which question cues ask about one, and their order in a handout.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +18,7 @@ from pathlib import Path
 from core.text import fold
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "corpus" / "vocabulary.toml"
+DEFAULT_FIELDS = DEFAULT_VOCABULARY.with_name("fields.toml")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,43 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ValueError(f"Tệp từ vựng: '{where}' phải là danh sách chuỗi không rỗng")
     return tuple(value)
+
+
+@dataclass(frozen=True)
+class ProjectField:
+    name: str  # canonical, as a section path and a handout show it
+    heading: re.Pattern[str]  # matches the start of a document's label that opens this field
+    cues: tuple[str, ...]  # folded question phrases that ask about this field
+
+
+@dataclass(frozen=True)
+class Fields:
+    fields: tuple[ProjectField, ...]  # in the order a handout lists them
+    cues: dict[str, tuple[str, ...]]  # field name → folded cues, in the order questions try them
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@lru_cache(maxsize=4)
+def load_fields(path: Path = DEFAULT_FIELDS) -> Fields:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    fields = tuple(
+        ProjectField(
+            name=entry["name"],
+            heading=re.compile(entry["heading"]),
+            cues=_strings(entry["cues"], f"field.{entry['name']}.cues") if "cues" in entry else (),
+        )
+        for entry in data.get("field", [])
+    )
+    by_name = {f.name: f for f in fields}
+    order = _strings(data.get("cue_order"), "cue_order")
+    unknown = [name for name in order if name not in by_name]
+    unordered = [f.name for f in fields if f.cues and f.name not in order]
+    if unknown or unordered:
+        raise ValueError(f"Tệp từ vựng: 'cue_order' phải liệt kê đúng các trường có cues ({unknown or unordered})")
+    return Fields(fields=fields, cues={name: by_name[name].cues for name in order})
 
 
 @lru_cache(maxsize=4)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from core.verbatim import JOIN
+from core.vocabulary import load_fields
 from ingest.models import Block
 
 PREAMBLE = "Phần mở đầu"
@@ -38,18 +39,6 @@ _LEGAL_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _ARTICLE = _LEGAL_HEADINGS[-1][1]
 
-# The recurring fields of a project description, canonical name first.
-_FIELDS: list[tuple[str, re.Pattern[str]]] = [
-    ("Mục tiêu", re.compile(r"Mục\s+tiêu\b")),
-    ("Đối tượng", re.compile(r"Đối\s+tượng\b")),
-    ("Địa bàn", re.compile(r"(?:Địa\s+bàn|Phạm\s+vi)\b")),
-    ("Nội dung", re.compile(r"Nội\s+dung\b")),
-    ("Kinh phí", re.compile(r"(?:Kinh\s+phí|Nhu\s+cầu\s+vốn|Nguồn\s+vốn|Dự\s+kiến\s+kinh\s+phí|Vốn)\b")),
-    ("Nguyên tắc phân bổ", re.compile(r"Nguyên\s+tắc\b")),
-    ("Kết quả", re.compile(r"Kết\s+quả\b")),
-    ("Phân công thực hiện", re.compile(r"(?:Phân\s+công|Tổ\s+chức\s+thực\s+hiện|Cơ\s+quan\s+chủ\s+trì)\b")),
-    ("Thời gian thực hiện", re.compile(r"Thời\s+gian\b")),
-]
 # Fields open on a first-level bullet ("- Đối tượng:") or a bold line; "+" sub-bullets never do.
 _FIELD_LABEL = re.compile(r"^[-–]?\s*(?P<label>[^:]{2,60}?)\s*(?::|$)")
 MAX_TITLE = 90
@@ -115,10 +104,8 @@ def field_of_text(text: str) -> str | None:
     if not match:
         return None
     label = match.group("label")
-    for name, pattern in _FIELDS:
-        if pattern.match(label):
-            return name
-    return None
+    # the fields' headings are in corpus/fields.toml
+    return next((f.name for f in load_fields().fields if f.heading.match(label)), None)
 
 
 class StructureParser:

@@ -14,40 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.text import fold
+from core.vocabulary import load_fields
 from ingest.models import DocumentMeta
 
-# Folded cue phrases → the field of a project description they ask about.
-FIELD_CUES: dict[str, tuple[str, ...]] = {
-    "Đối tượng": ("doi tuong", "thu huong", "ai duoc", "nhung ai", "doi tuong nao", "dien nao", "ai la doi"),
-    "Kinh phí": (
-        "kinh phi",
-        "nguon von",
-        "nhu cau von",
-        "bao nhieu tien",
-        "ngan sach",
-        "tong von",
-        "von dau tu",
-        "von su nghiep",
-        "bao nhieu trieu",
-        "phan bo",
-        "du toan",
-    ),
-    "Phân công thực hiện": (
-        "chu tri",
-        "phan cong",
-        "co quan nao",
-        "phong nao",
-        "don vi nao",
-        "ai phu trach",
-        "trach nhiem",
-        "ai thuc hien",
-        "ai lam",
-        "giao cho",
-    ),
-    "Mục tiêu": ("muc tieu", "chi tieu", "phan dau", "giam bao nhieu", "ty le ho ngheo giam"),
-    "Nội dung": ("noi dung", "hoat dong nao", "ho tro gi", "nhung hoat dong", "hoat dong gi"),
-    "Kết quả": ("ket qua", "dat duoc", "da thuc hien", "thuc hien duoc"),
-}
 # What kind of phrase answers the question: a duration, a figure, a date (folded question cues).
 ANSWER_SHAPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
@@ -95,7 +64,7 @@ class QueryIntent:
 
 def mentions_field(folded_text: str, field_name: str) -> bool:
     """Whether folded text (a section path) is about ``field_name`` by the same cues questions use."""
-    return any(cue in folded_text for cue in FIELD_CUES.get(field_name, ()))
+    return any(cue in folded_text for cue in load_fields().cues.get(field_name, ()))
 
 
 def _place_names(doc: DocumentMeta) -> set[str]:
@@ -161,8 +130,6 @@ class QueryAnalyzer:
         intent.uncovered_years = [y for y in intent.years if y not in self.years]
         intent.projects = [f"{kind} {number}" for kind, number in _PROJECT.findall(folded)]
         intent.answer_shape = next((shape for cue, shape in ANSWER_SHAPES if cue.search(folded)), None)
-        for name, cues in FIELD_CUES.items():
-            if any(cue in folded for cue in cues):
-                intent.field = name
-                break
+        # the field cues are in corpus/fields.toml, in the order they are tried
+        intent.field = next((name for name, cues in load_fields().cues.items() if any(c in folded for c in cues)), None)
         return intent
