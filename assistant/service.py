@@ -36,9 +36,10 @@ class AskOutcome:
 
 
 class AssistantService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        """``store``: the index to answer from, when not the one the settings name (the fast tests' in-memory one)."""
         self.settings = settings
-        self.store = Store(settings)
+        self.store = store or Store(settings)
         self.search = HybridSearch(self.store, settings.retrieval)
         self.prompts = get_prompts()
         self._composer: tuple[str, ExtractiveComposer] | None = None

@@ -36,6 +36,7 @@ from eval.dataset import Question
 from eval.metrics import aggregate, gold_spans, holds, score
 from eval.split import select
 from eval.systems import PassageRef, SystemAnswer
+from ingest.embeddings import CachedEmbeddings
 from ingest.models import Chunk
 
 TOP_K = 10
@@ -98,7 +99,8 @@ def rankers(store: Store, retrieval: RetrievalSettings) -> dict[str, Ranker]:
 def _forget_queries(store: Store) -> None:
     """The embedder keeps recent question vectors: emptied before each search, every ranker that embeds
     pays for it, not only the first one to see the question."""
-    store.embeddings._queries.clear()
+    if isinstance(store.embeddings, CachedEmbeddings):
+        store.embeddings._queries.clear()
 
 
 def _cold(store: Store, ranker: Ranker) -> Ranker:

@@ -25,9 +25,10 @@ from prompts import get_prompts
 _MULTIPART_ENVELOPE = 64 * 1024  # boundaries and part headers around an uploaded file
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()  # refuses misspelt GNBV_ variables
-    service = AssistantService(settings)
+def create_app(settings: Settings | None = None, service: AssistantService | None = None) -> FastAPI:
+    """``service``: an assistant already built (over its own store) instead of one over ``settings``' index."""
+    settings = settings or (service.settings if service else get_settings())  # refuses misspelt GNBV_ variables
+    service = service or AssistantService(settings)
     worker = IngestWorker(
         service.store, JobQueue(settings.data_dir / "jobs.sqlite"), settings.server, get_prompts().jobs
     )

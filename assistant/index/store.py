@@ -26,13 +26,14 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaClientSettings
 from filelock import FileLock
+from langchain_core.embeddings import Embeddings
 
 from assistant.index.catalog import Catalog, IndexMismatchError
 from assistant.index.lexical import LexicalIndex
 from core.analysis import Analyzer, load_glossary
 from core.settings import Settings
 from ingest.chunking import CHUNKER_VERSION
-from ingest.embeddings import CachedEmbeddings, load_embeddings
+from ingest.embeddings import load_embeddings
 from ingest.embeddings.model import model_id
 from ingest.facts import facts_identity
 from ingest.normalize import NORMALIZER_VERSION
@@ -71,8 +72,14 @@ def collection_name(model: str, fingerprint: str) -> str:
 
 
 class Store:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, embeddings: Embeddings | None = None, client: ClientAPI | None = None
+    ) -> None:
+        """``embeddings`` and ``client`` replace the model and the Chroma client the settings name (the fast
+        tests give a hash embedder and an in-memory Chroma, so that no model loads and nothing is on disk)."""
         self.settings = settings
+        self._embeddings = embeddings
+        self._client = client
         self.data_dir = settings.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
@@ -84,7 +91,9 @@ class Store:
         self._verified: str | None = None  # the catalog version last found to match
 
     @cached_property
-    def embeddings(self) -> CachedEmbeddings:
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is not None:
+            return self._embeddings
         return load_embeddings(self.settings.embedding, self.settings.models_dir, self.data_dir / "embedding-cache")
 
     @cached_property
@@ -93,6 +102,8 @@ class Store:
 
     @cached_property
     def client(self) -> ClientAPI:
+        if self._client is not None:
+            return self._client
         telemetry = ChromaClientSettings(anonymized_telemetry=False)
         if self.settings.chroma.mode == "http":
             return chromadb.HttpClient(
