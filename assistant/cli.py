@@ -179,8 +179,7 @@ def ask(
     mode: Annotated[str, typer.Option(help="extractive hoặc llm")] = "extractive",
 ) -> None:
     """Hỏi một câu và in câu trả lời có trích dẫn."""
-    from assistant.api.routes import _response
-    from assistant.api.schemas import AskRequest, question_too_long
+    from assistant.api.schemas import AskRequest, AskResponse, question_too_long
     from assistant.service import AssistantService
 
     settings = _settings(data_dir)
@@ -194,7 +193,7 @@ def ask(
         raise typer.Exit(2)
     outcome = AssistantService(settings).ask(request.question, request.top_k, None, request.mode)
     if as_json:
-        typer.echo(_response(outcome).model_dump_json(indent=2))
+        typer.echo(AskResponse.of(outcome).model_dump_json(indent=2))
     else:
         _print_answer(outcome)
 

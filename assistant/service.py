@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from assistant.answer.extractive import ExtractiveComposer
@@ -49,6 +50,46 @@ class AssistantService:
 
     def documents(self) -> dict[str, DocumentMeta]:
         return {d.doc_id: d for d in self.store.catalog.documents()}
+
+    # What the API and the CLI read of the index: through these, no caller reaches into the store.
+
+    def document(self, doc_id: str) -> DocumentMeta | None:
+        return self.store.catalog.document(doc_id)
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        """The passages of one document in reading order, or of every document."""
+        return self.store.catalog.chunks(doc_id)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self.store.catalog.chunk(chunk_id)
+
+    def chunk_counts(self) -> Counter[str]:
+        """doc_id → how many passages the document was cut into."""
+        return Counter(chunk_id.rsplit(":", 1)[0] for chunk_id in self.store.catalog.chunk_ids())
+
+    def document_path(self, doc_id: str) -> Path | None:
+        """Where the indexed file of ``doc_id`` is on this server."""
+        path = self.store.catalog.paths().get(doc_id)
+        return Path(path) if path is not None else None
+
+    def document_lines(self, doc_id: str) -> list[str] | None:
+        """The document's lines as cited (line 1 = ``[0]``), None for an unknown document; raises
+        ``LoadError`` or ``OSError`` when its file moved or broke since it was indexed."""
+        from ingest.loaders import collection_loader  # the parsers' imports only when a text is read
+
+        path = self.document_path(doc_id)
+        return collection_loader(self.settings).run(path).lines if path is not None else None
+
+    def delete_document(self, doc_id: str) -> bool:
+        """False for an unknown document; raises ``filelock.Timeout`` when another write holds the index
+        longer than ``server.write_lock_timeout_s``."""
+        from assistant.index.indexer import IngestPipeline
+
+        if self.document_path(doc_id) is None:
+            return False
+        with self.store.writer_lock.acquire(timeout=self.settings.server.write_lock_timeout_s):
+            IngestPipeline(self.store).delete(doc_id)
+        return True
 
     def composer(self) -> ExtractiveComposer:
         """One composer per catalog version: its scorer's document frequencies and token cache stay valid

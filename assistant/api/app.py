@@ -9,12 +9,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from assistant.api.admin_routes import router as admin_router
 from assistant.api.errors import BodyLimit, SecurityHeaders, install_error_handlers
-from assistant.api.eval_routes import router as eval_router
-from assistant.api.routes import router
-from assistant.api.web_routes import WEB_DIR, public
-from assistant.api.web_routes import router as web_router
+from assistant.api.routes import ask, chat, documents, eval, feedback, jobs, page, passages, system, training
+from assistant.chat import ChatService
 from assistant.conversation import ConversationStore
 from assistant.feedback import FeedbackStore
 from assistant.jobs import IngestWorker, JobQueue
@@ -49,10 +46,12 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
         redoc_url=None,
         lifespan=lifespan,
     )
+    # the app's state, each piece read by routes through its typed dependency in assistant.api.deps
     app.state.service = service
-    app.state.conversations = ConversationStore(
+    conversations = ConversationStore(
         turns=settings.server.max_conversation_turns, chars=settings.server.max_effective_question_chars
     )
+    app.state.chat = ChatService(service, conversations)
     app.state.worker = worker
     app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
     install_error_handlers(app)
@@ -67,12 +66,9 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
         upload_paths=frozenset({"/api/documents"}),
     )
     app.add_middleware(SecurityHeaders)
-    app.include_router(router)
-    app.include_router(admin_router)
-    app.include_router(public)
-    app.include_router(web_router)
-    app.include_router(eval_router)
-    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    for resource in (ask, chat, documents, passages, jobs, feedback, training, eval, system, page):
+        app.include_router(resource.router)
+    app.mount("/static", StaticFiles(directory=page.WEB_DIR), name="static")
     return app
 
 

@@ -1,9 +1,12 @@
-"""The HTTP contract. Evaluation tools rely on these field names: change them only with a version."""
+"""The HTTP contract, every request and response model of the API in one place (the domain models the
+routes return as they are — jobs, feedback, training handouts, evaluation runs — stay with their code).
+Evaluation tools rely on these field names: change them only with a version."""
 
 from __future__ import annotations
 
 from typing import Literal
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.answer.models import AnswerLine, Citation, Suggestion
@@ -11,7 +14,11 @@ from assistant.api.errors import lone_surrogate
 from assistant.outline import OutlineEntry
 from assistant.retrieval.frame import AskedType, QuestionFrame, Scope
 from assistant.retrieval.hybrid import ScoredChunk, SearchFilters
+from assistant.service import AskOutcome
+from assistant.training import KeyPoint, QuizQuestion
 from core.settings import ServerSettings
+from eval.dataset import RowError
+from eval.store import QuestionChange, Run
 from ingest.models import DocumentMeta, Fact, Footnote, Sentence
 from prompts import get_prompts
 
@@ -60,6 +67,15 @@ def question_too_long(question: str, server: ServerSettings) -> str | None:
     if len(question) <= limit:
         return None
     return get_prompts().errors.question_too_long.format(max=limit, length=len(question))
+
+
+def check_question_length(request: AskRequest, server: ServerSettings) -> None:
+    """The app's question limit, answered as the 422 the other field errors get."""
+    message = question_too_long(request.question, server)
+    if message is not None:
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "question"), "msg": message, "input": request.question}]
+        )
 
 
 class ChatRequest(AskRequest):
@@ -123,6 +139,24 @@ class AskResponse(BaseModel):
     warnings: list[str] = []
     timings_ms: dict[str, float]
 
+    @classmethod
+    def of(cls, outcome: AskOutcome) -> AskResponse:
+        a = outcome.answer
+        return cls(
+            answer=a.answer,
+            refused=a.refused,
+            citations=a.citations,
+            passages=[Passage.of(p) for p in outcome.passages],
+            suggestions=a.suggestions,
+            direct=a.direct,
+            nearby=a.nearby,
+            contradiction=a.contradiction,
+            frame=FrameView.of(a.frame) if a.frame else None,
+            mode=a.mode,
+            warnings=a.warnings,
+            timings_ms={k: round(v, 2) for k, v in outcome.timings_ms.items()},
+        )
+
 
 class ChatResponse(AskResponse):
     conversation_id: str
@@ -161,3 +195,88 @@ class Health(BaseModel):
     chunks: int
     embedding_model: str
     store: str
+
+
+class DocumentText(BaseModel):
+    doc_id: str
+    lines: list[str] = Field(description="the document's lines, numbered as cited (line 1 = lines[0])")
+
+
+# the web page
+
+
+class WebConfig(BaseModel):
+    max_question_chars: int = Field(description="the longest question /api/ask and /api/chat accept")
+    labels: dict[str, str] = Field(description="doc_id → the document as cited: 'Kế hoạch 16/KH-UBND, xã Trực Thái'")
+
+
+FilterKey = Literal["locality", "year", "kind", "doc_id"]
+
+
+class FilterProblem(BaseModel):
+    key: FilterKey | None = Field(description="the filter to drop; None when only the combination of filters is empty")
+    message: str
+
+
+class FilterCheckRequest(BaseModel):
+    question: str = Field("", max_length=10_000)
+    filters: SearchFilters
+
+
+class FilterCheck(BaseModel):
+    problems: list[FilterProblem]
+
+
+# training
+
+
+class KeyPoints(BaseModel):
+    doc_id: str
+    path: list[str]
+    project: str
+    points: list[KeyPoint]
+
+
+class QuizRequest(BaseModel):
+    doc_id: str = Field(max_length=200)
+    path: list[str] = Field(default_factory=list, max_length=20, description="the project's section path")
+    n: int = Field(5, ge=1, le=50)
+
+
+class Quiz(BaseModel):
+    doc_id: str
+    path: list[str]
+    project: str
+    questions: list[QuizQuestion]
+
+
+# evaluation
+
+
+class QuestionSet(BaseModel):
+    set_id: str = Field(description="dev, test, smoke, or the id of an uploaded set")
+    name: str
+    n: int
+    built_in: bool
+
+
+class UploadResult(BaseModel):
+    set: QuestionSet
+    errors: list[RowError]
+
+
+class RunRequest(BaseModel):
+    set_id: str = Field(max_length=64)
+
+
+class RunDetail(BaseModel):
+    run: Run
+    summary: dict[str, float | None]
+    human: dict[str, float | int] | None
+
+
+class RunComparison(BaseModel):
+    before: Run
+    after: Run
+    tally: dict[str, int]
+    changes: list[QuestionChange]

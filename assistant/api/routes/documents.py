@@ -1,9 +1,10 @@
-"""Write routes: upload a document (ingested by the job worker), follow or cancel the job, delete a document.
+"""The collection's documents: list, detail with outline, full text; upload (ingested by the job worker) and delete.
 
-Every route here needs the API key; with no key configured the server accepts no writes at all, so a
-forgotten setting never leaves a district's collection open to changes. The key is checked before the
-body is read: the upload route declares no body parameter (FastAPI would read and spool the form
-before any dependency runs) and parses the form itself once the key has passed.
+Reading follows the read rule; uploading and deleting need the API key, and with no key configured the
+server accepts no writes at all, so a forgotten setting never leaves a district's collection open to
+changes. The key is checked before the body is read: the upload route declares no body parameter
+(FastAPI would read and spool the form before any dependency runs) and parses the form itself once the
+key has passed.
 
 Uploaded documents live in their own namespace (``tl-…`` ids, from the file's full name and a hash of
 it), so an upload never lands on a corpus document, and ``x.txt``/``x.pdf`` or ``a b.txt``/``a-b.txt``
@@ -20,28 +21,58 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import filelock
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from starlette.datastructures import UploadFile
 
-from assistant.api.deps import ServiceDep, require_write_key
+from assistant.api.deps import PromptsDep, ReadAccess, ServiceDep, WorkerDep, WriteAccess, known_document
 from assistant.api.errors import ERROR_RESPONSES, retry_after
-from assistant.index.indexer import IngestPipeline
-from assistant.jobs import PENDING, IngestWorker, Job
-from ingest.loaders import SUPPORTED_SUFFIXES
+from assistant.api.schemas import DocumentDetail, DocumentSummary, DocumentText
+from assistant.jobs import Job
+from assistant.outline import outline
+from core.settings import Settings
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError
 from ingest.metadata import make_doc_id
-from prompts import get_prompts
+from ingest.models import DocumentMeta
+from prompts import Prompts
 
-router = APIRouter(dependencies=[Depends(require_write_key)], tags=["quản trị"], responses=ERROR_RESPONSES)
+router = APIRouter(responses=ERROR_RESPONSES)
 UPLOAD_PREFIX = "tl-"  # "tải lên": corpus ids are file stems, never this prefix plus a hash
 _MAX_NAME = 120
 
 
-def get_worker(request: Request) -> IngestWorker:
-    worker: IngestWorker = request.app.state.worker
-    return worker
+def _shown(settings: Settings, meta: DocumentMeta) -> DocumentMeta:
+    """The document with its path relative to the corpus or the data dir: server paths stay on the server."""
+    path = Path(meta.path)
+    for root in (settings.corpus_dir, settings.data_dir):
+        if path.is_relative_to(root.resolve()):
+            return meta.model_copy(update={"path": path.relative_to(root.resolve()).as_posix()})
+    return meta.model_copy(update={"path": path.name})
 
 
-WorkerDep = Annotated[IngestWorker, Depends(get_worker)]
+@router.get("/api/documents", response_model=list[DocumentSummary], dependencies=[ReadAccess], tags=["tài liệu"])
+def documents(service: ServiceDep) -> list[DocumentSummary]:
+    counts = service.chunk_counts()
+    return [
+        DocumentSummary(**_shown(service.settings, d).model_dump(), chunks=counts[d.doc_id])
+        for d in service.documents().values()
+    ]
+
+
+@router.get("/api/documents/{doc_id}", response_model=DocumentDetail, dependencies=[ReadAccess], tags=["tài liệu"])
+def document(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> DocumentDetail:
+    meta = known_document(service, prompts, doc_id)
+    chunks = service.chunks(doc_id)
+    return DocumentDetail(**_shown(service.settings, meta).model_dump(), chunks=len(chunks), outline=outline(chunks))
+
+
+@router.get("/api/documents/{doc_id}/text", response_model=DocumentText, dependencies=[ReadAccess], tags=["tài liệu"])
+def document_text(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> DocumentText:
+    known_document(service, prompts, doc_id)
+    try:
+        lines = service.document_lines(doc_id) or []
+    except (LoadError, OSError) as error:
+        raise HTTPException(status.HTTP_410_GONE, prompts.training.unreadable_file.format(detail=error)) from error
+    return DocumentText(doc_id=doc_id, lines=lines)
 
 
 def safe_name(name: str) -> str:
@@ -77,8 +108,8 @@ _MULTIPART: dict[str, Any] = {
 }
 
 
-async def _uploaded_file(request: Request, limit: int) -> tuple[str, bytes]:
-    errors = get_prompts().errors
+async def _uploaded_file(request: Request, limit: int, prompts: Prompts) -> tuple[str, bytes]:
+    errors = prompts.errors
     try:
         form = await request.form(max_files=1, max_fields=10)
     except HTTPException as error:
@@ -103,25 +134,33 @@ async def _uploaded_file(request: Request, limit: int) -> tuple[str, bytes]:
     return name, data
 
 
-@router.post("/api/documents", response_model=Job, status_code=status.HTTP_202_ACCEPTED, openapi_extra=_MULTIPART)
+@router.post(
+    "/api/documents",
+    response_model=Job,
+    status_code=status.HTTP_202_ACCEPTED,
+    openapi_extra=_MULTIPART,
+    dependencies=[WriteAccess],
+    tags=["quản trị"],
+)
 async def upload(
     request: Request,
     service: ServiceDep,
     worker: WorkerDep,
+    prompts: PromptsDep,
     replace: Annotated[bool, Query(description="thay phiên bản đang có của cùng tên tệp")] = False,
 ) -> Job:
-    errors = get_prompts().errors
-    name, data = await _uploaded_file(request, service.settings.server.max_upload_bytes)
+    errors, settings = prompts.errors, service.settings
+    name, data = await _uploaded_file(request, settings.server.max_upload_bytes, prompts)
     doc_id = upload_doc_id(name)
-    uploads = (service.settings.data_dir / "uploads").resolve()
-    current = service.store.catalog.paths().get(doc_id)
-    if current is not None and uploads not in Path(current).resolve().parents:
+    uploads = (settings.data_dir / "uploads").resolve()
+    current = service.document_path(doc_id)
+    if current is not None and uploads not in current.resolve().parents:
         raise HTTPException(status.HTTP_409_CONFLICT, errors.document_protected.format(doc_id=doc_id))
     if (current is not None or worker.queue.pending_doc(doc_id)) and not replace:
         raise HTTPException(status.HTTP_409_CONFLICT, errors.document_exists.format(doc_id=doc_id, file=name))
     job = Job(job_id=uuid.uuid4().hex, file=name, status="queued", doc_id=doc_id)
     version = f"uploads/{doc_id}/{job.job_id}/{doc_id}{Path(name).suffix.lower()}"
-    target = service.settings.data_dir / version
+    target = settings.data_dir / version
     with worker.files_lock:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.part")
@@ -132,42 +171,19 @@ async def upload(
     return job
 
 
-@router.get("/api/jobs/{job_id}", response_model=Job)
-def job_status(job_id: str, worker: WorkerDep) -> Job:
-    job = worker.queue.get(job_id)
-    if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().errors.not_found_job.format(job_id=job_id))
-    return job
-
-
-@router.delete("/api/jobs/{job_id}", response_model=Job, status_code=status.HTTP_202_ACCEPTED)
-def cancel_job(job_id: str, worker: WorkerDep) -> Job:
-    """Cancel a queued or running ingest (a running parse is stopped); a finished job is returned as is."""
-    job = worker.queue.get(job_id)
-    if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().errors.not_found_job.format(job_id=job_id))
-    if job.status in PENDING:
-        worker.cancel(job_id)
-    return worker.queue.get(job_id) or job
-
-
-@router.delete("/api/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete(doc_id: str, service: ServiceDep, worker: WorkerDep) -> None:
-    path = service.store.catalog.paths().get(doc_id)
-    if path is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().errors.not_found_document.format(doc_id=doc_id))
-    wait = service.settings.server.write_lock_timeout_s
-    lock = service.store.writer_lock
+@router.delete(
+    "/api/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteAccess], tags=["quản trị"]
+)
+def delete(doc_id: str, service: ServiceDep, worker: WorkerDep, prompts: PromptsDep) -> None:
     try:
-        lock.acquire(timeout=wait)
+        deleted = service.delete_document(doc_id)
     except filelock.Timeout as busy:
+        wait = service.settings.server.write_lock_timeout_s
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
-            get_prompts().errors.busy.format(seconds=round(wait)),
+            prompts.errors.busy.format(seconds=round(wait)),
             headers=retry_after(wait),
         ) from busy
-    try:
-        IngestPipeline(service.store).delete(doc_id)
-    finally:
-        lock.release()
+    if not deleted:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, prompts.errors.not_found_document.format(doc_id=doc_id))
     worker.clean_orphans()  # its version folder, if it was an upload

@@ -1,119 +1,34 @@
 """The evaluator's page (``/static/eval.html``) and its API: sets, background runs, judgements, comparisons.
 
-A run goes on in a thread of the server, one at a time (the machine is shared with the officers'
-questions), and writes every answer to ``eval.sqlite`` in the data dir as it goes: closing the page does
-not stop it, and reopening the page finds it by its id. Reading runs needs what reading documents
-needs; uploading a set, starting a run and recording a judgement change the server's state and need
-the write key, like every other write.
+Reading runs needs what reading documents needs; uploading a set, starting a run and recording a
+judgement change the server's state and need the write key, like every other write.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
-from assistant.api.deps import ReadAccess, ServiceDep, WriteAccess
-from assistant.service import AssistantService
-from eval.dataset import Question, RowError, load_questions
+from assistant.api.deps import EvaluatorDep, ReadAccess, WriteAccess
+from assistant.api.errors import ERROR_RESPONSES
+from assistant.api.evaluator import Evaluator, RunInProgressError
+from assistant.api.schemas import QuestionSet, RunComparison, RunDetail, RunRequest, UploadResult
+from eval.dataset import Question, load_questions
 from eval.export import to_csv, to_xlsx
-from eval.harness import fingerprint, git_commit, graded, settings_record
 from eval.metrics import Score, aggregate
 from eval.split import SMOKE, SPLITS, select
-from eval.store import AnswerRow, EvalStore, Judgement, QuestionChange, Run, compare, human_accuracy
-from eval.systems import Ours
+from eval.store import AnswerRow, Judgement, Run, compare, human_accuracy
 
-router = APIRouter(dependencies=[ReadAccess], tags=["đánh giá"])
+router = APIRouter(dependencies=[ReadAccess], tags=["đánh giá"], responses=ERROR_RESPONSES)
 MAX_SET_BYTES = 960 * 1024  # within the server's body limit (1 MB) with the multipart envelope
 SET_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 BUILT_IN = (*SPLITS, SMOKE)
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class Evaluator:
-    """The store and the one background run of an app."""
-
-    def __init__(self, service: AssistantService) -> None:
-        self.service = service
-        self.store = EvalStore(service.settings.data_dir / "eval.sqlite")
-        self.store.fail_unfinished()
-        self._busy = threading.Lock()
-
-    def start(self, set_name: str, questions: list[Question], labels: dict[str, str], split: str) -> Run:
-        if not self._busy.acquire(blocking=False):
-            raise HTTPException(status.HTTP_409_CONFLICT, "Đang có một lần chạy đánh giá; hãy chờ nó xong.")
-        settings = self.service.settings
-        try:
-            run = self.store.create_run(
-                set_name, split, git_commit(), fingerprint(settings), settings_record(settings), len(questions)
-            )
-            threading.Thread(target=self._run, args=(run, questions, labels), daemon=True).start()
-        except BaseException:
-            self._busy.release()  # the run never started: the next one may
-            raise
-        return run
-
-    def _run(self, run: Run, questions: list[Question], labels: dict[str, str]) -> None:
-        try:
-            texts = {q.id: q.question for q in questions}
-            system = Ours(self.service)
-            for position, item in enumerate(graded(system, questions, self.service.settings.corpus_dir, labels)):
-                self.store.add_answer(run.run_id, position, item, texts.get(item.question.previous or ""))
-            self.store.finish(run.run_id, "done")
-        except Exception as error:  # the run reports it; the server goes on
-            self.store.finish(run.run_id, "failed", f"{type(error).__name__}: {error}")
-        finally:
-            self._busy.release()
-
-
-_lock = threading.Lock()
-
-
-def get_evaluator(request: Request, service: ServiceDep) -> Evaluator:
-    # made on first use so that registering the router is all the app has to do
-    with _lock:
-        evaluator: Evaluator | None = getattr(request.app.state, "evaluator", None)
-        if evaluator is None:
-            evaluator = request.app.state.evaluator = Evaluator(service)
-    return evaluator
-
-
-EvaluatorDep = Annotated[Evaluator, Depends(get_evaluator)]
-
-
-class QuestionSet(BaseModel):
-    set_id: str = Field(description="dev, test, smoke, or the id of an uploaded set")
-    name: str
-    n: int
-    built_in: bool
-
-
-class UploadResult(BaseModel):
-    set: QuestionSet
-    errors: list[RowError]
-
-
-class RunRequest(BaseModel):
-    set_id: str = Field(max_length=64)
-
-
-class RunDetail(BaseModel):
-    run: Run
-    summary: dict[str, float | None]
-    human: dict[str, float | int] | None
-
-
-class Comparison(BaseModel):
-    before: Run
-    after: Run
-    tally: dict[str, int]
-    changes: list[QuestionChange]
 
 
 def _run_or_404(evaluator: Evaluator, run_id: str) -> Run:
@@ -126,6 +41,13 @@ def _run_or_404(evaluator: Evaluator, run_id: str) -> Run:
 def _without_passages(row: AnswerRow) -> AnswerRow:
     """The table needs no passage texts: they are most of a run's bytes."""
     return row.model_copy(update={"answer": {**row.answer, "passages": []}})
+
+
+def _start(evaluator: Evaluator, set_name: str, questions: list[Question], labels: dict[str, str], split: str) -> Run:
+    try:
+        return evaluator.start(set_name, questions, labels, split)
+    except RunInProgressError as busy:
+        raise HTTPException(status.HTTP_409_CONFLICT, "Đang có một lần chạy đánh giá; hãy chờ nó xong.") from busy
 
 
 @router.get("/api/eval/sets", response_model=list[QuestionSet])
@@ -165,13 +87,13 @@ async def upload_set(evaluator: EvaluatorDep, file: Annotated[UploadFile, File()
 def start_run(request: RunRequest, evaluator: EvaluatorDep) -> Run:
     if request.set_id in BUILT_IN:
         questions, labels, _ = select(request.set_id, evaluator.service.settings.corpus_dir)
-        return evaluator.start(f"built-in:{request.set_id}", questions, labels, request.set_id)
+        return _start(evaluator, f"built-in:{request.set_id}", questions, labels, request.set_id)
     found = evaluator.store.question_set(request.set_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"Không có bộ câu hỏi mã '{request.set_id}'.")
     name, records = found
     questions = [Question.model_validate(r) for r in records]  # validated against the corpus on upload
-    return evaluator.start(f"upload:{request.set_id}:{name}", questions, {}, "upload")
+    return _start(evaluator, f"upload:{request.set_id}:{name}", questions, {}, "upload")
 
 
 @router.get("/api/eval/runs", response_model=list[Run])
@@ -210,12 +132,12 @@ def judge(run_id: str, question_id: str, judgement: Judgement, evaluator: Evalua
     return {"run_id": run_id, "question_id": question_id, **judgement.model_dump()}
 
 
-@router.get("/api/eval/compare", response_model=Comparison)
-def compare_runs(before: str, after: str, evaluator: EvaluatorDep) -> Comparison:
+@router.get("/api/eval/compare", response_model=RunComparison)
+def compare_runs(before: str, after: str, evaluator: EvaluatorDep) -> RunComparison:
     first, second = _run_or_404(evaluator, before), _run_or_404(evaluator, after)
     changes = compare(evaluator.store.answers(before), evaluator.store.answers(after))
     tally = {kind: sum(c.change == kind for c in changes) for kind in ("better", "worse", "same")}
-    return Comparison(before=first, after=second, tally=tally, changes=changes)
+    return RunComparison(before=first, after=second, tally=tally, changes=changes)
 
 
 @router.get("/api/eval/runs/{run_id}/export")
