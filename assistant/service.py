@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from assistant.answer.models import Answer
 from assistant.answer.scoring import EvidenceScorer
 from assistant.conversation import Conversation, Turn, strip_places, strip_years
 from assistant.followup import resolve_follow_up
+from assistant.index.snapshot import IndexSnapshot
 from assistant.index.store import Store
 from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations, project_of
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk, SearchFilters, SearchResult
@@ -43,9 +43,6 @@ class AssistantService:
         self.store = store or Store(settings)
         self.search = HybridSearch(self.store, settings.retrieval)
         self.prompts = get_prompts()
-        self._composer: tuple[str, ExtractiveComposer] | None = None
-        self._chunks: tuple[str, list[Chunk]] | None = None
-        self._guard = threading.Lock()
         self.frames = FrameReader()
 
     def documents(self) -> dict[str, DocumentMeta]:
@@ -92,20 +89,18 @@ class AssistantService:
         return True
 
     def composer(self) -> ExtractiveComposer:
-        """One composer per catalog version: its scorer's document frequencies and token cache stay valid
+        """One composer per index snapshot: its scorer's document frequencies and token cache stay valid
         until a document changes."""
-        version = self.store.catalog.version()
-        with self._guard:
-            if self._composer is None or self._composer[0] != version:
-                counts: Counter[str] = Counter()
-                for chunk in self.store.catalog.chunks():
-                    counts.update(set(self.store.analyzer.tokens(chunk.embed_text())))
-                total = len(self.store.catalog.chunk_ids())
-                scorer = EvidenceScorer(
-                    self.store.analyzer.tokens, counts.__getitem__, total, self.settings.answer.section_weight
-                )
-                self._composer = (version, ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames))
-            return self._composer[1]
+        return self.store.snapshot().derived("composer", self._build_composer)  # the store is this service's own
+
+    def _build_composer(self, snapshot: IndexSnapshot) -> ExtractiveComposer:
+        counts: Counter[str] = Counter()
+        for chunk in snapshot.chunks:
+            counts.update(set(self.store.analyzer.tokens(chunk.embed_text())))
+        scorer = EvidenceScorer(
+            self.store.analyzer.tokens, counts.__getitem__, len(snapshot.chunks), self.settings.answer.section_weight
+        )
+        return ExtractiveComposer(scorer, self.prompts, self.settings.answer, self.frames)
 
     @staticmethod
     def _with_scope(frame: QuestionFrame, override: Scope | None) -> QuestionFrame:
@@ -121,7 +116,7 @@ class AssistantService:
         numbers = set(DOCUMENT_NUMBER.findall(question))
         named_project = s.project is not None or s.subproject is not None
         offices = frame.asked == "office" and result.intent.doc_ids is not None
-        chunks = self._all_chunks()
+        chunks = self.store.snapshot().chunks
         if numbers:  # every passage that cites the document asked about: two of them may date it differently
             return [c for c in chunks if any(n in c.text for n in numbers)]
         parents = {
@@ -160,13 +155,6 @@ class AssistantService:
         project, subproject = project_of(chunk.section_path)
         scope = frame.scope.model_copy(update={"project": project, "subproject": subproject})
         return frame.model_copy(update={"scope": scope})
-
-    def _all_chunks(self) -> list[Chunk]:
-        version = self.store.catalog.version()
-        with self._guard:
-            if self._chunks is None or self._chunks[0] != version:
-                self._chunks = (version, self.store.catalog.chunks())
-            return self._chunks[1]
 
     def ask(
         self,

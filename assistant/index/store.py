@@ -30,6 +30,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.index.catalog import Catalog, IndexMismatchError
 from assistant.index.lexical import LexicalIndex
+from assistant.index.snapshot import IndexSnapshot
 from core.analysis import Analyzer, load_glossary
 from core.settings import Settings
 from ingest.chunking import CHUNKER_VERSION
@@ -84,8 +85,8 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.data_dir / "catalog.sqlite")
         self.writer_lock = FileLock(str(self.data_dir / "ingest.lock"))
-        self._lexical: tuple[str, LexicalIndex] | None = None
-        self._lexical_guard = threading.Lock()
+        self._snapshot: IndexSnapshot | None = None
+        self._snapshot_guard = threading.Lock()
         self.identity = index_identity(settings)
         self.fingerprint = fingerprint_of(self.identity)
         self._verified: str | None = None  # the catalog version last found to match
@@ -167,14 +168,18 @@ class Store:
             "(hoặc chạy `python -m assistant serve --ingest`)."
         )
 
-    def lexical(self) -> LexicalIndex:
-        """The lexical index of the catalog as it is now: loaded from disk when current, else rebuilt."""
+    def snapshot(self) -> IndexSnapshot:
+        """The index as the catalog is now, with what was derived from it (rebuilt when a document changes)."""
         self.verify()
         version = self.catalog.version()
-        with self._lexical_guard:
-            if self._lexical is None or self._lexical[0] != version:
-                self._lexical = (version, self._load_or_build_lexical(version))
-            return self._lexical[1]
+        with self._snapshot_guard:
+            if self._snapshot is None or self._snapshot.version != version:
+                self._snapshot = IndexSnapshot(version, self.catalog, lambda: self._load_or_build_lexical(version))
+            return self._snapshot
+
+    def lexical(self) -> LexicalIndex:
+        """The lexical index of the catalog as it is now: loaded from disk when current, else rebuilt."""
+        return self.snapshot().lexical
 
     def rebuild_lexical(self) -> None:
         """Writer side: rebuild and persist (called after an ingest changed the catalog)."""
@@ -182,8 +187,6 @@ class Store:
         index = self._build_lexical()
         index.save(self.data_dir / "lexical")
         (self.data_dir / "lexical.version").write_text(version, encoding="utf-8")
-        with self._lexical_guard:
-            self._lexical = (version, index)
 
     def _load_or_build_lexical(self, version: str) -> LexicalIndex:
         stamp = self.data_dir / "lexical.version"

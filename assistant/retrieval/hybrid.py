@@ -4,7 +4,6 @@ and field."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -13,6 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.index.lexical import SectionIndex
+from assistant.index.snapshot import IndexSnapshot
 from assistant.index.store import Store
 from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
 from assistant.retrieval.learned import LearnedRanker
@@ -73,9 +73,6 @@ class HybridSearch:
             "section_best": settings.section_best_weight,
         }
         self.fusion = ReciprocalRankFusion(settings.rrf_k, {"dense": settings.dense_weight, **lexical})
-        self._guard = threading.Lock()
-        self._cached: tuple[str, dict[str, DocumentMeta], QueryAnalyzer] | None = None
-        self._sections: tuple[str, SectionIndex] | None = None
         self.folded_fusion = ReciprocalRankFusion(
             settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, **lexical}
         )
@@ -89,8 +86,9 @@ class HybridSearch:
         import time
 
         started = time.perf_counter()
-        documents, analyzer = self._documents()
-        intent = analyzer.run(question)
+        snapshot = self.store.snapshot()
+        documents = snapshot.documents
+        intent = self._analyzer(snapshot).run(question)
         result = SearchResult(intent)
         allowed = self._allowed_documents(documents, intent, filters)
         if allowed is not None and not allowed:
@@ -102,11 +100,11 @@ class HybridSearch:
         dense_hits = dict(self.store.dense_search(vector, self.settings.dense_k, allowed))
         dense_done = time.perf_counter()
         lexical_ids = self.store.catalog.chunk_ids_of(allowed) if allowed is not None else None
-        lexical_hits = dict(self.store.lexical().search(question, self.settings.lexical_k, lexical_ids))
+        lexical_hits = dict(snapshot.lexical.search(question, self.settings.lexical_k, lexical_ids))
         rankings: dict[str, list[Ranked]] = {"dense": list(dense_hits), "lexical": list(lexical_hits)}
         section_hits: dict[str, float] = {}
         if self._sectioned:
-            sections = self.sections()
+            sections = self.sections(snapshot)
             hits = sections.search(question, self.settings.section_k, allowed)
             rankings["section"] = [sections.members[s] for s, _ in hits]
             section_hits = {i: score for s, score in hits for i in sections.members[s]}
@@ -147,26 +145,20 @@ class HybridSearch:
         }
         return result
 
-    def sections(self) -> SectionIndex:
-        """BM25 over the collection's whole sections, rebuilt in memory when the catalog changes."""
-        version = self.store.catalog.version()
-        with self._guard:
-            if self._sections is None or self._sections[0] != version:
-                self._sections = (version, SectionIndex.build(self.store.catalog.chunks(), self.store.analyzer))
-            return self._sections[1]
+    def sections(self, snapshot: IndexSnapshot | None = None) -> SectionIndex:
+        """BM25 over the collection's whole sections, built once per index snapshot."""
+        snapshot = snapshot or self.store.snapshot()
+        return snapshot.derived("sections", lambda s: SectionIndex.build(s.chunks, self.store.analyzer))
 
     def analyze(self, question: str) -> QueryIntent:
-        return self._documents()[1].run(question)
+        return self._analyzer(self.store.snapshot()).run(question)
 
-    def _documents(self) -> tuple[dict[str, DocumentMeta], QueryAnalyzer]:
-        """The collection's documents and the question analyser over them, rebuilt when it changes."""
-        version = self.store.catalog.version()
-        with self._guard:
-            if self._cached is None or self._cached[0] != version:
-                documents = {d.doc_id: d for d in self.store.catalog.documents()}
-                analyzer = QueryAnalyzer(list(documents.values()), self.store.settings.provinces_file)
-                self._cached = (version, documents, analyzer)
-            return self._cached[1], self._cached[2]
+    def _analyzer(self, snapshot: IndexSnapshot) -> QueryAnalyzer:
+        """The question analyser over the collection's documents (their places and years)."""
+        provinces = self.store.settings.provinces_file
+        return snapshot.derived(
+            ("query-analyzer", provinces), lambda s: QueryAnalyzer(list(s.documents.values()), provinces)
+        )
 
     @staticmethod
     def _allowed_documents(

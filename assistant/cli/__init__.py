@@ -1,0 +1,29 @@
+"""Command line: ``python -m assistant …`` (also installed as ``gnbv``), one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from assistant.cli import ask, bench, docs, feedback, ingest, serve
+from assistant.cli.common import console
+
+app = typer.Typer(help="Trợ lý GNBV — hỏi đáp có trích dẫn về Chương trình MTQG giảm nghèo bền vững.")
+app.command()(ingest.ingest)
+app.add_typer(docs.app, name="docs")
+app.command()(ask.ask)
+app.command()(ask.chat)
+app.command()(serve.serve)
+app.command()(bench.bench)
+app.command()(bench.loadtest)
+app.command()(bench.scalebench)
+app.add_typer(feedback.app, name="feedback")
+
+
+def main() -> None:
+    from assistant.index.catalog import IndexMismatchError
+
+    try:
+        app()
+    except IndexMismatchError as error:  # from any command that reads the index (serve, ask, chat …)
+        console.print(f"[red]{error}[/red]", highlight=False)
+        raise SystemExit(2) from error

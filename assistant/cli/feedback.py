@@ -1,0 +1,28 @@
+"""``feedback export``: readers' judgements as a question set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assistant.cli.common import DataDir, console, settings_for
+
+app = typer.Typer(help="Góp ý của người dùng.")
+
+
+@app.command("export")
+def feedback_export(
+    data_dir: DataDir = None,
+    out: Annotated[Path | None, typer.Option(help="Tệp JSONL (mặc định: in ra màn hình).")] = None,
+) -> None:
+    """Xuất góp ý theo định dạng bộ câu hỏi đánh giá (JSONL)."""
+    from assistant.feedback import FeedbackStore
+
+    text = FeedbackStore(settings_for(data_dir).data_dir / "feedback.sqlite").export_jsonl()
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"Đã ghi {len(text.splitlines())} góp ý vào {out}")
+    else:
+        typer.echo(text, nl=False)

@@ -1,0 +1,46 @@
+"""``serve``: the API and the web page, checked first against the index it will answer from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from assistant.cli.common import DataDir, console, settings_for
+from assistant.cli.ingest import ingest
+
+
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
+    ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Nạp bộ tài liệu chuẩn trước.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Số tiến trình; >1 cần máy chủ Chroma.")] = 1,
+) -> None:
+    """Chạy máy chủ API và trang web."""
+    import os
+
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.index.store import Store
+
+    settings = settings_for(data_dir)
+    if workers > 1 and settings.chroma.mode == "embedded":
+        # embedded Chroma is single-process: several writers corrupt it ("readonly database" errors)
+        console.print(
+            "[red]Không thể chạy nhiều tiến trình với kho Chroma nhúng. Hãy chạy máy chủ Chroma "
+            "(chroma run) và đặt GNBV_CHROMA__MODE=http, GNBV_CHROMA__HOST, GNBV_CHROMA__PORT.[/red]"
+        )
+        raise typer.Exit(2)
+    if ingest_first:
+        ingest(None, data_dir, False)
+    # an index built with other settings (another embedding model) must not answer: say so and stop
+    Store(settings).verify()
+    host, port = host or settings.server.host, port or settings.server.port
+    if workers > 1:
+        os.environ["GNBV_DATA_DIR"] = str(settings.data_dir)  # each worker builds its app from the environment
+        uvicorn.run("assistant.api.app:app", host=host, port=port, workers=workers, timeout_graceful_shutdown=5)
+    else:
+        # SIGTERM: requests in flight get 5 s, the ingest worker stops its parse; nothing waits longer
+        uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=5)
