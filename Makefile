@@ -11,7 +11,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils antiword libreoffi
 SYSTEM_CHECK := command -v tesseract && tesseract --list-langs 2>&1 | grep -qx vie && command -v pdftoppm \
 	&& command -v antiword && command -v soffice && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: install system run test lint eval bench
+.PHONY: install system run test test-fast lint eval bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ test: $(STAMP)
 	$(PY) -m mypy core assistant ingest eval prompts
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+# the fast tier: no model, no corpus index, no browser (tests/conftest.py marks the rest `full`); CI runs `make test`
+test-fast: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not full" -q
 
 eval: $(STAMP)
 	$(PY) -m eval run

@@ -1,18 +1,29 @@
-"""Shared fixtures: the real corpus (read from ../shared, never copied) parsed once per session."""
+"""Shared fixtures and the two tiers.
+
+The full tier: the real corpus (read from ../shared, never copied) parsed and indexed once per session with
+the real e5 model (``corpus``, ``indexed_settings``, ``service``), browsers, servers. The fast tier
+(``fast_settings``, ``fast_service``, ``fast_client``): a real assistant over the hand-written documents of
+tests/fixtures/fast with the hash embedder and an in-memory Chroma, built afresh for each test in well under a
+second. A test is ``full`` when it asks for a full-tier fixture or is marked ``integration``; `make test-fast`
+runs the rest.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from fastapi.testclient import TestClient
 
 from core.settings import ChunkSettings, Settings, get_settings
 from ingest.chunking import Chunker
 from ingest.models import Block, Chunk, DocumentMeta, SourceText
 from ingest.normalize import Normalizer
 from ingest.structure import PlacedBlock, StructureParser
+from tests.support import fast
 
 if TYPE_CHECKING:
     from assistant.service import AssistantService
@@ -20,6 +31,15 @@ if TYPE_CHECKING:
 CORPUS_DIR = get_settings().corpus_dir
 ALQAC_DIR = CORPUS_DIR.parent / "benchmarks" / "alqac2023"
 CORPUS_FILES = sorted(CORPUS_DIR.glob("0*.txt"))
+FULL_FIXTURES = frozenset({"corpus", "indexed_settings", "service"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``full``: what needs the real model, the real corpus or its index (see the module doc)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & FULL_FIXTURES or item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.full)
 
 
 @dataclass
@@ -70,3 +90,22 @@ def service(indexed_settings: Settings) -> AssistantService:
     from assistant.service import AssistantService
 
     return AssistantService(indexed_settings)
+
+
+@pytest.fixture
+def fast_settings(tmp_path: Path) -> Settings:
+    return fast.fast_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def fast_service(fast_settings: Settings) -> AssistantService:
+    return fast.fast_service(fast_settings)
+
+
+@pytest.fixture
+def fast_client(fast_service: AssistantService) -> Iterator[TestClient]:
+    """The whole app (lifespan, job worker, middleware) over ``fast_service``."""
+    from assistant.api.app import create_app
+
+    with TestClient(create_app(service=fast_service)) as client:
+        yield client
