@@ -39,7 +39,7 @@ from assistant.index.store import Store
 from core.settings import ServerSettings, Settings
 from ingest.loaders import LoadError
 from ingest.pipeline import ParsedDocument, parse_document
-from prompts import JobTexts
+from prompts import JobTexts, get_prompts
 
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
 PENDING: tuple[Status, ...] = ("queued", "running")
@@ -201,7 +201,7 @@ def parse_isolated(
                 if stop():
                     raise JobCancelledError
                 if time.monotonic() > deadline:
-                    raise LoadError("unreadable", f"xử lý quá {timeout_s:.0f} giây, đã dừng")
+                    raise LoadError("unreadable", get_prompts().jobs.timed_out.format(seconds=f"{timeout_s:.0f}"))
                 time.sleep(0.1)
         finally:
             if child.poll() is None:
@@ -209,7 +209,7 @@ def parse_isolated(
                 child.wait()
         if not out.exists():
             last = (log.read_text(errors="replace").strip().splitlines() or ["?"])[-1]
-            raise LoadError("unreadable", "vượt giới hạn bộ nhớ" if "MemoryError" in last else last[:300])
+            raise LoadError("unreadable", get_prompts().jobs.out_of_memory if "MemoryError" in last else last[:300])
         outcome = pickle.loads(out.read_bytes())  # written just now by our own child
     if outcome[0] == "load":
         error = LoadError(outcome[1])

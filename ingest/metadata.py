@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from core.text import fold
 from ingest.models import DocumentMeta, SourceText
 from ingest.normalize import clean_markdown
+from prompts import get_prompts
 
 Level = Literal["xã", "huyện", "tỉnh"]
 Place = tuple[Level, str]
@@ -78,13 +79,6 @@ _CAPS_COMMITTEE_WORDS = re.compile(r"(?:ỦY|UỶ) BAN NHÂN DÂN")
 _CAPS_PLACE = re.compile(r"^(?:(?:ỦY|UỶ) BAN NHÂN DÂN |UBND )?(XÃ|HUYỆN|TỈNH) (.+)$")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "”": "'", "“": "'", "ʼ": "'"})
 _SIDECAR_FIXED = {"doc_id", "source", "path", "sha256"}  # set from the file itself by the pipeline
-_ERRORS = {
-    "list_type": "phải là danh sách",
-    "int_type": "phải là số nguyên",
-    "int_parsing": "phải là số nguyên",
-    "string_type": "phải là chuỗi",
-    "literal_error": "phải là một trong: xã, huyện, tỉnh",
-}
 
 
 @dataclass(frozen=True)
@@ -282,22 +276,23 @@ def apply_sidecar(meta: DocumentMeta, path: Path) -> DocumentMeta:
     sidecar = sidecar_path(path)
     if not sidecar.exists():
         return meta
+    texts = get_prompts().ingest
     try:
         overrides: dict[str, Any] = tomllib.loads(sidecar.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"Tệp siêu dữ liệu {sidecar} không đúng cú pháp TOML: {error}") from error
+        raise ValueError(texts.sidecar_syntax.format(file=sidecar, error=error)) from error
     for key, value in overrides.items():
         if key not in DocumentMeta.model_fields or key in _SIDECAR_FIXED:
-            raise ValueError(f"Tệp siêu dữ liệu {sidecar}: khoá {key!r} không được phép ghi đè hoặc không tồn tại")
+            raise ValueError(texts.sidecar_key.format(file=sidecar, key=key))
         if key == "date":
             overrides[key] = _iso_date(value, sidecar)
     try:
         return DocumentMeta.model_validate({**meta.model_dump(), **overrides})
     except ValidationError as error:
         first = error.errors()[0]
-        reason = _ERRORS.get(first["type"], f"không hợp lệ ({first['msg']})")
+        reason = texts.sidecar_errors.get(first["type"]) or texts.sidecar_invalid.format(detail=first["msg"])
         key = ".".join(str(part) for part in first["loc"])
-        raise ValueError(f"Tệp siêu dữ liệu {sidecar}: khoá {key!r} {reason}") from error
+        raise ValueError(texts.sidecar_value.format(file=sidecar, key=key, reason=reason)) from error
 
 
 def _iso_date(value: object, sidecar: Path) -> str:
@@ -307,4 +302,4 @@ def _iso_date(value: object, sidecar: Path) -> str:
     try:
         return dt.date.fromisoformat(str(value)).isoformat()
     except ValueError as error:
-        raise ValueError(f"Tệp siêu dữ liệu {sidecar}: khoá 'date' phải là ngày dạng YYYY-MM-DD") from error
+        raise ValueError(get_prompts().ingest.sidecar_date.format(file=sidecar)) from error

@@ -37,7 +37,6 @@ class ErrorTexts(BaseModel):
     question_too_long: str
     not_found_document: str
     not_found_passage: str
-    not_found_conversation: str
     invalid_request: str
     unauthorized: str
     writes_disabled: str
@@ -153,12 +152,42 @@ class TrainingTexts(BaseModel):
 class JobTexts(BaseModel):
     missing: str
     cancelled: str
+    timed_out: str
+    out_of_memory: str
+
+
+class IngestTexts(BaseModel):
+    """Why a file was not ingested."""
+
+    no_text: str
+    limit: str
+    tool_install: str
+    tool_timeout: str
+    doc_not_converted: str
+    pdf_password: str
+    not_words: str
+    utf8_with_errors: str
+    sidecar_syntax: str
+    sidecar_key: str
+    sidecar_value: str
+    sidecar_invalid: str
+    sidecar_date: str
+    reasons: dict[str, str] = Field(description="the sentence of each LoadError reason")
+    limits: dict[str, str] = Field(description="what each loader bound counts ({name}: an archive's part)")
+    sidecar_errors: dict[str, str] = Field(description="a sidecar value's error, by pydantic error type")
+
+
+class IndexTexts(BaseModel):
+    lexical_ids: str
+    lexical_stale: str
 
 
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
     jobs: JobTexts
+    ingest: IngestTexts
+    index: IndexTexts
     llm: LLMPrompts
     web: WebTexts
     training: TrainingTexts

@@ -430,8 +430,10 @@ class _Writer:
         out = []
         for c in self.citations:
             meta = self.documents.get(c.doc_id)
-            where = self.texts.line if c.line_start == c.line_end else self.texts.lines
-            lines = where.format(start=c.line_start, end=c.line_end)
+            if c.line_start == c.line_end:
+                lines = self.texts.line.format(start=c.line_start)
+            else:
+                lines = self.texts.lines.format(start=c.line_start, end=c.line_end)
             if c.page is not None:
                 lines += self.texts.page.format(page=c.page)
             path = SECTION_SEPARATOR.join(c.section.split(SECTION_SEPARATOR)[-3:])

@@ -22,6 +22,7 @@ from core.settings import Settings
 from ingest.loaders import LoadError, iter_document_files
 from ingest.metadata import make_doc_id
 from ingest.pipeline import ParsedDocument, parse_document
+from prompts import get_prompts
 
 Status = Literal["added", "updated", "unchanged", "deleted", "failed"]
 
@@ -102,7 +103,8 @@ class IngestPipeline:
             if stored <= present:  # else the collection lost them (deleted, another Chroma): embed again
                 return FileOutcome(str(path), doc_id, "unchanged", chunks=len(stored))
         if not parsed.chunks:
-            return FileOutcome(str(path), doc_id, "failed", reason="empty", message="Tệp không có nội dung văn bản")
+            message = get_prompts().ingest.no_text
+            return FileOutcome(str(path), doc_id, "failed", reason="empty", message=message)
         old_ids = {c.chunk_id for c in self.store.catalog.chunks(doc_id)}
         vectors = self.store.embeddings.embed_documents([c.embed_text() for c in parsed.chunks])
         self.store.collection.upsert(

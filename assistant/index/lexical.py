@@ -19,6 +19,7 @@ import numpy as np
 
 from core.analysis import Analyzer
 from ingest.models import SECTION_SEPARATOR, Chunk
+from prompts import get_prompts
 
 _ARTICLE = re.compile(r"^Điều\s+\d+")
 _EMPTY = "∅"  # bm25s cannot index nothing: an empty collection holds one placeholder passage
@@ -57,7 +58,7 @@ class LexicalIndex:
     @classmethod
     def build(cls, ids: list[str], texts: list[str], analyzer: Analyzer) -> LexicalIndex:
         if len(ids) != len(texts) or len(set(ids)) != len(ids):
-            raise ValueError("Chỉ mục từ khóa: danh sách mã đoạn phải không trùng và khớp với danh sách văn bản")
+            raise ValueError(get_prompts().index.lexical_ids)
         corpus = [analyzer.tokens(t) for t in texts] or [[_EMPTY]]
         vocab = {token: i for i, token in enumerate(sorted({t for doc in corpus for t in doc} | {_EMPTY}))}
         retriever = bm25s.BM25()
@@ -115,9 +116,7 @@ class LexicalIndex:
         meta = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
         if meta.get("analyzer") != analyzer.signature:
             # tokens of another glossary or mode would not match the stored ones: the caller must rebuild
-            raise StaleIndexError(
-                f"Chỉ mục từ khóa ở {directory} được tạo với cách phân tích khác; cần tạo lại chỉ mục"
-            )
+            raise StaleIndexError(get_prompts().index.lexical_stale.format(directory=directory))
         retriever = bm25s.BM25.load(str(directory), show_progress=False)
         return cls(retriever, meta["ids"], analyzer)
 

@@ -69,7 +69,7 @@ class DocumentLoader:
         try:
             size = path.stat().st_size
             if size > settings.max_file_mb * _MB:
-                raise too_large("tệp nặng", size / _MB, settings.max_file_mb, " MB")
+                raise too_large("file_size", size / _MB, settings.max_file_mb, " MB")
             data = path.read_bytes()
         except OSError as error:
             raise LoadError("unreadable", error.strerror or "") from error
@@ -95,10 +95,10 @@ class DocumentLoader:
             lines, pages, confidence = pdf.lines, pdf.pages, pdf.ocr_confidence
             encoding = "pdf+ocr" if pdf.ocr_pages else "pdf"
         if len(lines) > settings.max_lines:
-            raise too_large("số dòng", len(lines), settings.max_lines)
+            raise too_large("lines", len(lines), settings.max_lines)
         chars = sum(len(line) for line in lines)
         if chars > settings.max_chars:
-            raise too_large("số ký tự", chars, settings.max_chars)
+            raise too_large("characters", chars, settings.max_chars)
         if not any(line.strip() for line in lines):
             raise LoadError("empty")
         check_language(lines)

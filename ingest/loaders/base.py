@@ -7,32 +7,28 @@ import subprocess
 from typing import Literal
 
 from core.settings import LoaderSettings
+from prompts import get_prompts
 
 Reason = Literal[
     "unreadable", "empty", "binary", "no_text_layer", "undecodable", "unsupported", "too_large", "tool_missing"
 ]
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".doc", ".pdf", ".xlsx", ".xls", ".html", ".htm")
-_MESSAGES: dict[Reason, str] = {
-    "unreadable": "Không đọc được tệp (hỏng, có mật khẩu hoặc không đúng định dạng)",
-    "empty": "Tệp rỗng, không có nội dung văn bản",
-    "binary": "Tệp nhị phân hoặc không phải văn bản tiếng người",
-    "no_text_layer": "Tệp PDF không có lớp văn bản và nhận dạng chữ (OCR) không ra chữ nào",
-    "undecodable": "Không giải mã được bảng mã của tệp",
-    "unsupported": "Định dạng tệp không được hỗ trợ (chỉ nhận " + ", ".join(SUPPORTED_SUFFIXES) + ")",
-    "too_large": "Tệp vượt giới hạn an toàn nên bị từ chối",
-    "tool_missing": "Máy chủ thiếu công cụ để đọc loại tệp này",
-}
 
 
 class LoadError(Exception):
     def __init__(self, reason: Reason, detail: str = "") -> None:
         self.reason: Reason = reason
-        self.message = _MESSAGES[reason] + (f": {detail}" if detail else "")
+        # the sentence per reason is in prompts/vi.toml [ingest.reasons]
+        sentence = get_prompts().ingest.reasons[reason].format(suffixes=", ".join(SUPPORTED_SUFFIXES))
+        self.message = sentence + (f": {detail}" if detail else "")
         super().__init__(self.message)
 
 
-def too_large(what: str, value: float, limit: float, unit: str = "") -> LoadError:
-    return LoadError("too_large", f"{what} {_number(value)}{unit}, giới hạn {_number(limit)}{unit}")
+def too_large(what: str, value: float, limit: float, unit: str = "", name: str = "") -> LoadError:
+    """``what`` is a key of [ingest.limits] in prompts/vi.toml; ``name`` the archive part it is about."""
+    texts = get_prompts().ingest
+    label = texts.limits[what].format(name=name)
+    return LoadError("too_large", texts.limit.format(what=label, value=_number(value), limit=_number(limit), unit=unit))
 
 
 def _number(value: float) -> str:
@@ -57,7 +53,7 @@ def missing_tool(*roles: str) -> LoadError:
     """``roles`` are keys of ``APT_PACKAGES``: the message names what to install, whatever the command is called."""
     packages = " ".join(dict.fromkeys(APT_PACKAGES[role] for role in roles))
     names = ", ".join(roles)
-    return LoadError("tool_missing", f"{names} (cài bằng: sudo apt-get install {packages}); các tệp khác vẫn được nạp")
+    return LoadError("tool_missing", get_prompts().ingest.tool_install.format(names=names, packages=packages))
 
 
 def run_tool(args: list[str], settings: LoaderSettings, role: str) -> bytes:
@@ -66,7 +62,8 @@ def run_tool(args: list[str], settings: LoaderSettings, role: str) -> bytes:
     try:
         done = subprocess.run(args, capture_output=True, timeout=settings.tool_timeout_s, check=False)
     except subprocess.TimeoutExpired as error:
-        raise LoadError("too_large", f"{role} chạy quá {settings.tool_timeout_s:.0f} giây") from error
+        seconds = f"{settings.tool_timeout_s:.0f}"
+        raise LoadError("too_large", get_prompts().ingest.tool_timeout.format(role=role, seconds=seconds)) from error
     except OSError as error:
         raise missing_tool(role) from error
     if done.returncode != 0:

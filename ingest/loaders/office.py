@@ -18,6 +18,7 @@ from pathlib import Path
 from core.settings import LoaderSettings
 from ingest.loaders.base import LoadError, find_tool, missing_tool, run_tool, too_large
 from ingest.loaders.text import split_lines
+from prompts import get_prompts
 
 _MB = 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -37,16 +38,16 @@ def _open_zip(path: Path, settings: LoaderSettings) -> zipfile.ZipFile:
     members = archive.infolist()
     if len(members) > _MAX_MEMBERS:
         archive.close()
-        raise too_large("số phần trong tệp nén", len(members), _MAX_MEMBERS)
+        raise too_large("zip_parts", len(members), _MAX_MEMBERS)
     inflated = sum(m.file_size for m in members)
     if inflated > settings.max_expanded_mb * _MB:
         archive.close()
-        raise too_large("giải nén ra", inflated / _MB, settings.max_expanded_mb, " MB")
+        raise too_large("unzipped", inflated / _MB, settings.max_expanded_mb, " MB")
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > _MB and ratio > settings.max_zip_ratio:
             archive.close()
-            raise too_large(f"phần {member.filename} nén với tỷ lệ", ratio, settings.max_zip_ratio, ":1")
+            raise too_large("zip_ratio", ratio, settings.max_zip_ratio, ":1", name=member.filename)
     return archive
 
 
@@ -78,7 +79,7 @@ def _one_line(text: str) -> str:
 
 def load_docx(path: Path, settings: LoaderSettings) -> list[str]:
     with _open_zip(path, settings) as archive:
-        _count_elements(archive, "word/document.xml", {_W + "p", _W + "tr"}, settings.max_lines, "số đoạn và dòng bảng")
+        _count_elements(archive, "word/document.xml", {_W + "p", _W + "tr"}, settings.max_lines, "docx_paragraphs")
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
@@ -132,7 +133,7 @@ def load_doc(path: Path, settings: LoaderSettings) -> list[str]:
         run_tool([*args, "--outdir", work, str(path)], settings, "soffice")
         converted = Path(work, path.stem + ".docx")
         if not converted.exists():
-            raise LoadError("unreadable", "LibreOffice không chuyển được tệp .doc")
+            raise LoadError("unreadable", get_prompts().ingest.doc_not_converted)
         return load_docx(converted, settings)
 
 
@@ -226,7 +227,7 @@ def _bounded_rows(rows: Iterable[Iterable[Cell]], settings: LoaderSettings, budg
     for row in rows:
         budget[0] -= 1
         if budget[0] < 0:
-            raise too_large("số dòng bảng", settings.max_lines + 1, settings.max_lines)
+            raise too_large("table_rows", settings.max_lines + 1, settings.max_lines)
         yield list(row)[: settings.max_columns]
 
 
@@ -234,7 +235,7 @@ def load_xlsx(path: Path, settings: LoaderSettings) -> list[str]:
     with _open_zip(path, settings) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                _count_elements(archive, name, {_S + "row"}, settings.max_lines, "số dòng bảng")
+                _count_elements(archive, name, {_S + "row"}, settings.max_lines, "table_rows")
     from openpyxl import load_workbook
 
     try:
@@ -270,7 +271,7 @@ def load_xls(path: Path, settings: LoaderSettings) -> list[str]:
                 settings.max_lines * settings.max_columns,
             )
             if cells > limit:
-                raise too_large("số ô của trang tính", cells, limit)
+                raise too_large("sheet_cells", cells, limit)
             lines += table_lines(name, _bounded_rows(sheet.iter_rows(), settings, budget))
             lines.append("")
     except LoadError:

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.settings import LoaderSettings
 from ingest.loaders.base import LoadError, find_tool, missing_tool, run_tool, too_large
+from prompts import get_prompts
 
 
 @dataclass
@@ -45,11 +46,11 @@ def load_pdf(path: Path, data: bytes, settings: LoaderSettings, cache_dir: Path 
         # pypdf opens owner-password-only PDFs itself (empty user password); others fail at page access
         reader = PdfReader(io.BytesIO(data))
         if len(reader.pages) > settings.max_pages:
-            raise too_large("số trang", len(reader.pages), settings.max_pages)
+            raise too_large("pages", len(reader.pages), settings.max_pages)
         texts = [page.extract_text() or "" for page in reader.pages]
         scanned = [i for i, page in enumerate(reader.pages) if not texts[i].strip() and _has_image(page)]
     except FileNotDecryptedError as error:
-        raise LoadError("unreadable", "PDF có mật khẩu") from error
+        raise LoadError("unreadable", get_prompts().ingest.pdf_password) from error
     # malformed PDFs surface from deep inside pypdf as its own errors or as plain lookup/type errors
     except (PyPdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, OSError) as error:
         raise LoadError("unreadable", type(error).__name__) from error
@@ -79,7 +80,7 @@ def _recognise(
 ) -> dict[int, tuple[list[str], list[float]]]:
     """OCR of the given page indexes: {index: (lines, word confidences)}, from the cache when it has them."""
     if len(pages) > settings.max_ocr_pages:
-        raise too_large("số trang quét cần nhận dạng chữ", len(pages), settings.max_ocr_pages)
+        raise too_large("ocr_pages", len(pages), settings.max_ocr_pages)
     # keyed by the bytes and how the engine was asked, not by its version: after an upgrade of tesseract
     # the indexed text and the text a reader opens must stay the same until the file is ingested anew
     recipe = f"{settings.ocr_languages}|{settings.ocr_dpi}|{pages}"

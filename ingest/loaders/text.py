@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from ingest.loaders.base import LoadError
+from prompts import get_prompts
 
 # --- legacy Vietnamese text -------------------------------------------------------------------------------
 # TCVN3 (ABC, TCVN 5712:1993 "VN3", the .VnTime fonts) has no Python codec, so its table is written out here.
@@ -76,7 +77,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         # cp1258 writes tones as combining marks after the letter; NFC composes them
         (unicodedata.normalize("NFC", data.decode("cp1258", errors="replace")), "cp1258"),
         (unicodedata.normalize("NFC", decode_tcvn3(data)), "tcvn3"),
-        (unicodedata.normalize("NFC", data.decode("utf-8", errors="replace")), "utf-8 (có byte lỗi)"),
+        (unicodedata.normalize("NFC", data.decode("utf-8", errors="replace")), get_prompts().ingest.utf8_with_errors),
     ]
     scores = [vietnamese_syllables(text) for text, _ in candidates]
     if max(scores) > 0:
@@ -127,4 +128,4 @@ def _one_foreign_script(word: str) -> bool:
 
 def check_language(lines: list[str]) -> None:
     if not _is_language("\n".join(lines)):
-        raise LoadError("binary", "chữ trong tệp không thành từ ngữ")
+        raise LoadError("binary", get_prompts().ingest.not_words)
