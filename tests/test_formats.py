@@ -11,7 +11,9 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from docx import Document
@@ -25,12 +27,15 @@ from tests.test_loaders import hand_written_pdf, to_cp1258
 
 pytestmark = pytest.mark.unit
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+Test = TypeVar("Test", bound=Callable[..., None])
 
 
-def needs(*tools: str) -> pytest.MarkDecorator:
-    """CI installs every tool (.ci/run), so there a missing one fails; elsewhere the test is skipped."""
+def needs(*tools: str) -> Callable[[Test], Test]:
+    """A test that runs OCR or LibreOffice (seconds a file) is of the full tier. CI installs every tool
+    (.ci/run), so there a missing one fails; elsewhere the test is skipped."""
     missing = [t for t in tools if shutil.which(t) is None] + ([] if FONT.exists() else [str(FONT)])
-    return pytest.mark.skipif(bool(missing) and not os.environ.get("CI"), reason=f"not installed: {missing}")
+    skip = pytest.mark.skipif(bool(missing) and not os.environ.get("CI"), reason=f"not installed: {missing}")
+    return lambda test: pytest.mark.full(skip(test))
 
 
 def corpus_lines(count: int) -> list[str]:

@@ -1,0 +1,74 @@
+"""Conversations (assistant/conversation.py) and follow-up resolution (assistant/followup.py): what a short
+or cued follow-up inherits, what it replaces, and how much is kept."""
+
+from __future__ import annotations
+
+from assistant.conversation import Conversation, ConversationStore, Turn, effective_question, strip_places, strip_years
+from assistant.retrieval.query import QueryIntent
+from assistant.service import AssistantService
+
+
+def _turns(service: AssistantService, *questions: str) -> list[tuple[str, list[str], list[str]]]:
+    """(searched question, direct lines, their scopes) of each turn of one conversation."""
+    conversation = Conversation("c")
+    out = []
+    for question in questions:
+        outcome = service.ask(question, conversation=conversation)
+        direct = outcome.answer.direct
+        out.append((outcome.effective_question, [d.text for d in direct], [d.scope for d in direct]))
+    return out
+
+
+def test_strip_places_drops_the_place_and_its_kind_word_with_or_without_diacritics() -> None:
+    assert strip_places("Kinh phí Dự án 2 ở huyện Ea Súp?", ["Ea Súp"]) == "Kinh phí Dự án 2 ở"
+    assert strip_places("kinh phi du an 2 huyen ea sup", ["Ea Súp"]) == "kinh phi du an 2"
+    assert strip_years("Kinh phí năm 2024 và 2025").split() == ["Kinh", "phí", "và"]
+
+
+def test_a_short_follow_up_inherits_the_topic_and_place_a_long_question_stands_alone() -> None:
+    conversation = Conversation("c")
+    conversation.add(Turn("Dự án 2 ở Ea Súp hỗ trợ những ai?", "Dự án 2 ở Ea Súp hỗ trợ những ai?", ["Ea Súp"]))
+    short = effective_question(conversation, "còn kinh phí?", QueryIntent(folded="con kinh phi"))
+    assert short == "còn kinh phí? Dự án 2 hỗ trợ những ai? Ea Súp"
+    moved = effective_question(
+        conversation, "thế ở Trực Ninh?", QueryIntent(folded="the o truc ninh", localities=["Trực Ninh"])
+    )
+    assert "Ea Súp" not in moved and moved.startswith("thế ở Trực Ninh?")
+    long = "Phòng nào chủ trì thực hiện Tiểu dự án 3 hỗ trợ việc làm bền vững ở huyện Trực Ninh?"
+    assert effective_question(conversation, long, QueryIntent(folded="")) == long
+
+
+def test_a_conversation_keeps_its_last_turns_and_the_store_its_newest_conversations() -> None:
+    conversation = Conversation("c", max_turns=2)
+    for n in range(3):
+        conversation.add(Turn(f"q{n}", f"q{n}", []))
+    assert [t.question for t in conversation.turns] == ["q1", "q2"]
+    store = ConversationStore(capacity=2)
+    first = store.get_or_create(None)
+    assert store.get_or_create(first.conversation_id) is first
+    store.get_or_create(None)
+    store.get_or_create(None)
+    assert store.get_or_create(first.conversation_id) is not first  # the oldest was dropped
+
+
+def test_a_new_field_keeps_the_project_and_place(fast_service: AssistantService) -> None:
+    _, (searched, direct, scopes) = _turns(
+        fast_service, "Dự án 2 ở huyện Ea Súp hỗ trợ những ai?", "còn kinh phí thì sao?"
+    )
+    assert searched == "còn kinh phí thì sao? Dự án 2 Ea Súp"  # not the beneficiaries' words again
+    assert direct[0].startswith("Kinh phí: 1.250 triệu đồng") and scopes == ["Dự án 2 (Ea Súp, 2024)"]
+
+
+def test_a_new_place_keeps_the_project_and_field(fast_service: AssistantService) -> None:
+    first, second = _turns(
+        fast_service, "Kinh phí Tiểu dự án 3 của Dự án 4 ở Ea Súp là bao nhiêu?", "thế còn ở Trực Ninh?"
+    )
+    assert first[1][0].startswith("Kinh phí: 480 triệu đồng")
+    assert "Ea Súp" not in second[0]
+    assert second[1] == ["Kinh phí: 210 triệu đồng."] and second[2] == ["Dự án 4 › Tiểu dự án 3 (Trực Ninh, 2023)"]
+
+
+def test_a_new_project_keeps_the_asked_field_and_place(fast_service: AssistantService) -> None:
+    _, (_, direct, scopes) = _turns(fast_service, "Phòng nào chủ trì Dự án 2 ở Ea Súp?", "còn Dự án 4 thì sao?")
+    assert direct[0].startswith("Phân công thực hiện: Phòng Lao động - Thương binh và Xã hội chủ trì")
+    assert scopes == ["Dự án 4 › Tiểu dự án 3 (Ea Súp, 2024)"]
