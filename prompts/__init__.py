@@ -182,12 +182,44 @@ class IndexTexts(BaseModel):
     lexical_stale: str
 
 
+class CliTexts(BaseModel):
+    """What the command line says; each command's description is its docstring."""
+
+    app: str
+    docs_app: str
+    feedback_app: str
+    invalid_settings: str
+    asking: str
+    chat_prompt: str
+    not_found_paths: str
+    ingesting: str
+    ingesting_name: str
+    ingesting_file: str
+    ingest_title: str
+    docs_title: str
+    no_document: str
+    outline_entry: str
+    feedback_written: str
+    workers_need_chroma: str
+    latency_title: str
+    embedding_title: str
+    load_errors: str
+    hostile_upload: str
+    rss: str
+    loadtest_title: str
+    scale_title: str
+    help: dict[str, str] = Field(description="help of each option and argument, by 'command.option'")
+    columns: dict[str, str] = Field(description="table headings")
+    ingest_status: dict[str, str] = Field(description="a file's ingest status (FileOutcome.status)")
+
+
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
     jobs: JobTexts
     ingest: IngestTexts
     index: IndexTexts
+    cli: CliTexts
     llm: LLMPrompts
     web: WebTexts
     training: TrainingTexts

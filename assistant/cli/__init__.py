@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from assistant.cli import ask, bench, docs, feedback, ingest, serve
-from assistant.cli.common import console
+from assistant.cli.common import TEXTS, console
 
-app = typer.Typer(help="Trợ lý GNBV — hỏi đáp có trích dẫn về Chương trình MTQG giảm nghèo bền vững.")
+app = typer.Typer(help=TEXTS.app)
 app.command()(ingest.ingest)
 app.add_typer(docs.app, name="docs")
 app.command()(ask.ask)

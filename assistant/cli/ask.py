@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.cli.common import DataDir, console, settings_for
+from assistant.cli.common import TEXTS, DataDir, console, settings_for
 
 if TYPE_CHECKING:
     from assistant.service import AskOutcome
@@ -16,18 +16,18 @@ if TYPE_CHECKING:
 def _print_answer(outcome: AskOutcome) -> None:
     answer = outcome.answer
     if answer.frame is not None:  # what was understood, so a misread question is seen at once
-        console.print(f"[dim]Đang hỏi: {answer.frame.label}[/dim]", highlight=False)
+        console.print(f"[dim]{TEXTS.asking.format(label=answer.frame.label)}[/dim]", highlight=False)
     console.print(answer.answer, style="yellow" if answer.refused else None, highlight=False)
     for warning in answer.warnings:
         console.print(f"[red]{warning}[/red]")
 
 
 def ask(
-    question: Annotated[str, typer.Argument(help="Câu hỏi, có hoặc không dấu.")],
+    question: Annotated[str, typer.Argument(help=TEXTS.help["ask.question"])],
     data_dir: DataDir = None,
     top_k: Annotated[int, typer.Option(min=1, max=50)] = 5,
-    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON như /api/ask.")] = False,
-    mode: Annotated[str, typer.Option(help="extractive hoặc llm")] = "extractive",
+    as_json: Annotated[bool, typer.Option("--json", help=TEXTS.help["ask.json"])] = False,
+    mode: Annotated[str, typer.Option(help=TEXTS.help["ask.mode"])] = "extractive",
 ) -> None:
     """Hỏi một câu và in câu trả lời có trích dẫn."""
     from assistant.api.schemas import AskRequest, AskResponse, question_too_long
@@ -59,7 +59,7 @@ def chat(data_dir: DataDir = None) -> None:
     conversation_id = None
     while True:
         try:
-            question = console.input("[bold]Hỏi:[/bold] ").strip()
+            question = console.input(f"[bold]{TEXTS.chat_prompt}[/bold] ").strip()
         except (EOFError, KeyboardInterrupt):
             return
         if not question:

@@ -6,15 +6,13 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import DataDir, console, print_figures, settings_for
+from assistant.cli.common import TEXTS, DataDir, console, print_figures, settings_for
 
 
 def bench(
     data_dir: DataDir = None,
-    questions: Annotated[int, typer.Option(min=5, help="Số câu hỏi lấy từ bộ câu hỏi đánh giá.")] = 100,
-    embedding_only: Annotated[
-        bool, typer.Option("--embedding-only", help="Chỉ so hai cách nhúng (torch fp32 và ONNX int8).")
-    ] = False,
+    questions: Annotated[int, typer.Option(min=5, help=TEXTS.help["bench.questions"])] = 100,
+    embedding_only: Annotated[bool, typer.Option("--embedding-only", help=TEXTS.help["bench.embedding_only"])] = False,
 ) -> None:
     """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, và so hai cách nhúng, trong cùng một lần chạy."""
     from assistant.bench import api_latency, embedding_backends, question_texts
@@ -25,20 +23,20 @@ def bench(
     question_dir = PROJECT_ROOT / "eval" / "questions"
     if not embedding_only:
         figures = api_latency(settings, question_texts(question_dir, questions))
-        print_figures("Độ trễ (ms, trung vị của máy dùng chung)", figures)
+        print_figures(TEXTS.latency_title, figures)
     chunks = Catalog(settings.data_dir / "catalog.sqlite").chunks()  # what the index holds, all of it
     figures = embedding_backends(settings, chunks, question_dir)
-    print_figures("Nhúng: torch fp32 và ONNX int8 (e5-small, 2 lõi)", figures)
+    print_figures(TEXTS.embedding_title, figures)
 
 
 def loadtest(
     data_dir: DataDir = None,
     clients: Annotated[int, typer.Option(min=1, max=256)] = 32,
     requests: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
-    url: Annotated[str | None, typer.Option(help="Máy chủ đang chạy; mặc định: khởi động một máy chủ cục bộ.")] = None,
-    soak: Annotated[bool, typer.Option(help="Tải lên thêm một tệp độc hại trong lúc hỏi (cần khoá API).")] = False,
-    key: Annotated[str | None, typer.Option(envvar="GNBV_SERVER__API_KEY", help="Khoá API cho --soak.")] = None,
-    duration: Annotated[float, typer.Option(min=1, help="Thời gian tối đa (giây).")] = 900,
+    url: Annotated[str | None, typer.Option(help=TEXTS.help["loadtest.url"])] = None,
+    soak: Annotated[bool, typer.Option(help=TEXTS.help["loadtest.soak"])] = False,
+    key: Annotated[str | None, typer.Option(envvar="GNBV_SERVER__API_KEY", help=TEXTS.help["loadtest.key"])] = None,
+    duration: Annotated[float, typer.Option(min=1, help=TEXTS.help["loadtest.duration"])] = 900,
 ) -> None:
     """Kiểm thử tải: hỏi đồng thời (và tải lên một tệp độc hại nếu có khoá); lỗi, p50/p95, bộ nhớ máy chủ."""
     from assistant.bench import ServerThread, question_texts
@@ -52,17 +50,17 @@ def loadtest(
         with ServerThread(settings_for(data_dir)) as server:
             figures, result = run(server.url, questions, clients, requests, key if soak else None, duration)
     for kind, count in result.errors.most_common():
-        console.print(f"[red]lỗi ×{count}: {kind}[/red]", highlight=False)
+        console.print(f"[red]{TEXTS.load_errors.format(count=count, kind=kind)}[/red]", highlight=False)
     if result.upload:
-        console.print(f"Tệp độc hại: {result.upload}", highlight=False)
+        console.print(TEXTS.hostile_upload.format(result=result.upload), highlight=False)
     if result.rss:
-        console.print("RSS (MB, mỗi giây): " + " ".join(f"{m:.0f}" for m in result.rss), highlight=False)
-    print_figures("Kiểm thử tải", figures)
+        console.print(TEXTS.rss.format(values=" ".join(f"{m:.0f}" for m in result.rss)), highlight=False)
+    print_figures(TEXTS.loadtest_title, figures)
 
 
 def scalebench(
     data_dir: DataDir = None,
-    sizes: Annotated[list[int] | None, typer.Option("--size", help="Số đoạn của mỗi bộ tổng hợp.")] = None,
+    sizes: Annotated[list[int] | None, typer.Option("--size", help=TEXTS.help["scalebench.size"])] = None,
 ) -> None:
     """Độ trễ truy vấn và bộ nhớ ở 1k, 10k, 100k đoạn (bộ tổng hợp từ tài liệu thật)."""
     from assistant.bench import question_texts
@@ -71,4 +69,4 @@ def scalebench(
 
     questions = question_texts(PROJECT_ROOT / "eval" / "questions", 100)
     for row in measure(settings_for(data_dir), questions, sizes or [1000, 10_000, 100_000]):
-        print_figures(f"{int(row['chunks'])} đoạn", row)
+        print_figures(TEXTS.scale_title.format(chunks=int(row["chunks"])), row)

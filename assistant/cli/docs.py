@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from assistant.cli.common import DataDir, console, settings_for
+from assistant.cli.common import TEXTS, DataDir, console, settings_for
 
 if TYPE_CHECKING:
     from assistant.index.catalog import Catalog
     from ingest.models import DocumentMeta
 
-app = typer.Typer(help="Xem các tài liệu đã nạp.")
+app = typer.Typer(help=TEXTS.docs_app)
 _WIDE = 120  # the table needs this many columns; below, the plain layout
 
 
 @app.command("list")
 def docs_list(
     data_dir: DataDir = None,
-    as_json: Annotated[bool, typer.Option("--json", help="In danh sách dạng JSON (cho máy đọc).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=TEXTS.help["docs.json"])] = False,
 ) -> None:
     """Liệt kê tài liệu đã nạp."""
     from assistant.index.catalog import Catalog
@@ -33,10 +33,10 @@ def docs_list(
         return
     width = console.width if console.is_terminal else 80
     if width >= _WIDE:
-        table = Table(title="Tài liệu")
-        for column in ("Mã", "Loại", "Số", "Địa phương", "Ngày", "Năm"):
-            table.add_column(column, no_wrap=True)
-        table.add_column("Tiêu đề", no_wrap=True, overflow="ellipsis", ratio=1)
+        table = Table(title=TEXTS.docs_title)
+        for column in ("doc_id", "kind", "number", "locality", "date", "years"):
+            table.add_column(TEXTS.columns[column], no_wrap=True)
+        table.add_column(TEXTS.columns["title"], no_wrap=True, overflow="ellipsis", ratio=1)
         for d in documents:
             table.add_row(d.doc_id, d.kind or "", d.number or "", d.locality or "", d.date or "", _years(d), d.title)
         console.print(table)
@@ -70,7 +70,7 @@ def _find_document(catalog: Catalog, name: str) -> DocumentMeta | None:
 
 @app.command("show")
 def docs_show(
-    doc: Annotated[str, typer.Argument(help="Mã tài liệu (xem `docs list`), tên tệp hoặc đường dẫn.")],
+    doc: Annotated[str, typer.Argument(help=TEXTS.help["docs.doc"])],
     data_dir: DataDir = None,
 ) -> None:
     """Dàn ý của một tài liệu: các mục và số đoạn trong mỗi mục."""
@@ -80,16 +80,11 @@ def docs_show(
     catalog = Catalog(settings_for(data_dir).data_dir / "catalog.sqlite")
     meta = _find_document(catalog, doc)
     if meta is None:
-        console.print(
-            f"[red]Không có tài liệu '{doc}' (theo mã, tên tệp hay đường dẫn). "
-            "Xem `python -m assistant docs list`.[/red]"
-        )
+        console.print(f"[red]{TEXTS.no_document.format(doc=doc)}[/red]")
         raise typer.Exit(2)
     about = ", ".join(part for part in (" ".join(filter(None, (meta.kind, meta.number))), meta.locality) if part)
     console.print(f"[bold]{meta.title}[/bold]  ({about})", highlight=False)
     for entry in outline(catalog.chunks(meta.doc_id)):
         indent = "  " * (entry.depth - 1)
-        console.print(
-            f"{indent}{entry.title}  [dim]({entry.chunks} đoạn, dòng {entry.line_start}–{entry.line_end})[/dim]",
-            highlight=False,
-        )
+        where = TEXTS.outline_entry.format(chunks=entry.chunks, start=entry.line_start, end=entry.line_end)
+        console.print(f"{indent}{entry.title}  [dim]({where})[/dim]", highlight=False)

@@ -7,15 +7,15 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import DataDir, console, settings_for
+from assistant.cli.common import TEXTS, DataDir, console, settings_for
 
-app = typer.Typer(help="Góp ý của người dùng.")
+app = typer.Typer(help=TEXTS.feedback_app)
 
 
 @app.command("export")
 def feedback_export(
     data_dir: DataDir = None,
-    out: Annotated[Path | None, typer.Option(help="Tệp JSONL (mặc định: in ra màn hình).")] = None,
+    out: Annotated[Path | None, typer.Option(help=TEXTS.help["feedback.out"])] = None,
 ) -> None:
     """Xuất góp ý theo định dạng bộ câu hỏi đánh giá (JSONL)."""
     from assistant.feedback import FeedbackStore
@@ -23,6 +23,6 @@ def feedback_export(
     text = FeedbackStore(settings_for(data_dir).data_dir / "feedback.sqlite").export_jsonl()
     if out:
         out.write_text(text, encoding="utf-8")
-        console.print(f"Đã ghi {len(text.splitlines())} góp ý vào {out}")
+        console.print(TEXTS.feedback_written.format(count=len(text.splitlines()), file=out))
     else:
         typer.echo(text, nl=False)

@@ -6,16 +6,16 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli.common import DataDir, console, settings_for
+from assistant.cli.common import TEXTS, DataDir, console, settings_for
 from assistant.cli.ingest import ingest
 
 
 def serve(
     data_dir: DataDir = None,
-    host: Annotated[str | None, typer.Option(help="Địa chỉ lắng nghe.")] = None,
-    port: Annotated[int | None, typer.Option(help="Cổng.")] = None,
-    ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Nạp bộ tài liệu chuẩn trước.")] = False,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Số tiến trình; >1 cần máy chủ Chroma.")] = 1,
+    host: Annotated[str | None, typer.Option(help=TEXTS.help["serve.host"])] = None,
+    port: Annotated[int | None, typer.Option(help=TEXTS.help["serve.port"])] = None,
+    ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help=TEXTS.help["serve.ingest"])] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=TEXTS.help["serve.workers"])] = 1,
 ) -> None:
     """Chạy máy chủ API và trang web."""
     import os
@@ -28,10 +28,7 @@ def serve(
     settings = settings_for(data_dir)
     if workers > 1 and settings.chroma.mode == "embedded":
         # embedded Chroma is single-process: several writers corrupt it ("readonly database" errors)
-        console.print(
-            "[red]Không thể chạy nhiều tiến trình với kho Chroma nhúng. Hãy chạy máy chủ Chroma "
-            "(chroma run) và đặt GNBV_CHROMA__MODE=http, GNBV_CHROMA__HOST, GNBV_CHROMA__PORT.[/red]"
-        )
+        console.print(f"[red]{TEXTS.workers_need_chroma}[/red]")
         raise typer.Exit(2)
     if ingest_first:
         ingest(None, data_dir, False)
