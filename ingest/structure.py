@@ -17,7 +17,7 @@ from core.vocabulary import load_fields
 from ingest.models import Block
 
 PREAMBLE = "Phần mở đầu"
-STRUCTURE_VERSION = "s3"  # part of the index fingerprint: bump when outlines change
+STRUCTURE_VERSION = "s4"  # part of the index fingerprint: bump when outlines change
 
 # (style, pattern) in the order they are tried; the style names the numbering scheme, not a depth.
 _PLAN_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
@@ -53,6 +53,11 @@ class PlacedBlock:
 
 _PROJECT_LABEL = re.compile(r"(?:Tiểu\s+)?[Dd]ự\s+án\s+\d+\s*$")
 _PROJECT = re.compile(r"(?:Tiểu\s+)?[Dd]ự\s+án\s+\d")
+# Fields belong to projects: a section that names a Dự án, or gathers them ("2. Triển khai thực hiện các
+# Dự án/Tiểu dự án", "V. Kết quả thực hiện các dự án, tiểu dự án"), not "- Kết quả hộ nghèo …:" elsewhere.
+_PROJECT_CONTEXT = re.compile(r"\b[Dd]ự\s+án\b")
+# a footnote's marker left on the word it follows: "²", "địa phương(1)", "Trung ương5"
+_SUPERSCRIPTS = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 # "1. 1. Đối với Chính phủ": the number typed twice
 _DOUBLED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.)\s+\1\s+")
 
@@ -73,11 +78,16 @@ def title_end(text: str, lead_in: int = 0) -> int:
     return len(text)
 
 
-def heading_title(text: str, lead_in: int = 0) -> str:
+def heading_title(text: str, lead_in: int = 0, markers: frozenset[str] = frozenset()) -> str:
     """A heading as it stands in a section path: a numbered paragraph gives only its label
     ("2. Phạm vi thực hiện: Kế hoạch … huyện." → "2. Phạm vi thực hiện"), a project its name; the
-    number once, no list bullet, no closing stop."""
+    number once, no list bullet, no closing stop, no footnote marker (superscripts, and the document's
+    own ``markers`` where they stick to a word)."""
     text = text[: title_end(text, lead_in)].replace(JOIN, " ")
+    text = _SUPERSCRIPTS.sub("", text)
+    for marker in sorted(markers - {""}, key=len, reverse=True):
+        text = re.sub(rf"(?<=[^\W\d_]){re.escape(marker)}(?=[\s,.;:)]|$)", "", text)
+    text = re.sub(r"\s{2,}", " ", text)
     text = _DOUBLED_NUMBER.sub(r"\1 ", text.strip().lstrip("*").strip()).rstrip(":. ").strip()
     if len(text) <= MAX_TITLE:
         return text
@@ -90,12 +100,13 @@ def _without_marker(text: str) -> str:
 
 def field_of(block: Block) -> str | None:
     """The canonical field a bullet such as "- Đối tượng thụ hưởng:" (or a lettered heading such as
-    "b) Đối tượng") opens, if any."""
+    "b) Đối tượng", or a plain paragraph led by its label: "Kết quả thực hiện: Tổng số …") opens, if any."""
     if block.kind not in ("bullet", "paragraph"):
         return None
     text = _without_marker(block.text)
     first_level = block.text.startswith(("-", "–")) or block.bold or text != block.text
-    return field_of_text(text) if first_level else None
+    labelled = block.kind == "paragraph" and ":" in text[:61]  # a plain line opens a field only by its label
+    return field_of_text(text) if first_level or labelled else None
 
 
 def field_of_text(text: str) -> str | None:
@@ -113,6 +124,7 @@ class StructureParser:
 
     def run(self, blocks: list[Block]) -> list[PlacedBlock]:
         legal = sum(1 for b in blocks[:400] if b.kind == "paragraph" and _ARTICLE.match(b.text)) >= 2
+        markers = frozenset(b.marker for b in blocks if b.kind == "footnote" and b.marker)
         styles = _LEGAL_HEADINGS if legal else _PLAN_HEADINGS
         stack: list[tuple[str, str]] = []  # (style, title)
         field: str | None = None
@@ -130,9 +142,9 @@ class StructureParser:
                 style = None  # "b) Đối tượng" is a field of the project above, not a new section
             if style is not None:
                 block = block.model_copy(update={"kind": "heading"})
-                stack = self._push(stack, style, heading_title(block.text, block.lead_in))
+                stack = self._push(stack, style, heading_title(block.text, block.lead_in, markers))
                 field = None
-            elif block.kind != "footnote" and not legal:
+            elif block.kind != "footnote" and not legal and any(_PROJECT_CONTEXT.search(t) for _, t in stack):
                 field = field_of(block) or field
             path = tuple(title for _, title in stack) or (PREAMBLE,)
             placed.append(PlacedBlock(block, path, field if block.kind != "footnote" else None))
