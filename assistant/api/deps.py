@@ -23,6 +23,9 @@ def get_service(request: Request) -> AssistantService:
     return service
 
 
+ServiceDep = Annotated[AssistantService, Depends(get_service)]
+
+
 def get_chat(request: Request) -> ChatService:
     chat: ChatService = request.app.state.chat
     return chat
@@ -38,7 +41,7 @@ def get_feedback(request: Request) -> FeedbackStore:
     return feedback
 
 
-def get_app_settings(service: Annotated[AssistantService, Depends(get_service)]) -> Settings:
+def get_app_settings(service: ServiceDep) -> Settings:
     # the app's own settings, never the process-wide defaults: an app built with its own Settings keeps them
     return service.settings
 
@@ -46,7 +49,7 @@ def get_app_settings(service: Annotated[AssistantService, Depends(get_service)])
 _evaluator_lock = threading.Lock()
 
 
-def get_evaluator(request: Request, service: Annotated[AssistantService, Depends(get_service)]) -> Evaluator:
+def get_evaluator(request: Request, service: ServiceDep) -> Evaluator:
     # made on first use: an app that never evaluates never opens eval.sqlite
     with _evaluator_lock:
         evaluator: Evaluator | None = getattr(request.app.state, "evaluator", None)
@@ -55,7 +58,6 @@ def get_evaluator(request: Request, service: Annotated[AssistantService, Depends
     return evaluator
 
 
-ServiceDep = Annotated[AssistantService, Depends(get_service)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 WorkerDep = Annotated[IngestWorker, Depends(get_worker)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
