@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from assistant.index.lexical import SectionIndex
 from assistant.index.snapshot import IndexSnapshot
@@ -192,31 +189,3 @@ def _ranks(rankings: dict[str, list[Ranked]]) -> dict[str, dict[str, int]]:
             for item in (place,) if isinstance(place, str) else place:
                 found.setdefault(item, rank)
     return out
-
-
-class GnbvRetriever(BaseRetriever):
-    """The hybrid search behind LangChain's retriever interface (for chains and the eval harness)."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    search: HybridSearch
-    top_k: int = 5
-    filters: SearchFilters | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        result = self.search.run(query, self.top_k, self.filters)
-        return [
-            Document(
-                page_content=s.chunk.text,
-                id=s.chunk.chunk_id,
-                metadata={
-                    "chunk_id": s.chunk.chunk_id,
-                    "doc_id": s.chunk.doc_id,
-                    "source": s.chunk.source,
-                    "section": s.chunk.section,
-                    "line_start": s.chunk.line_start,
-                    "line_end": s.chunk.line_end,
-                    "score": s.score,
-                },
-            )
-            for s in result.passages
-        ]
