@@ -4,8 +4,8 @@ The full tier: the real corpus (read from ../shared, never copied) parsed and in
 the real e5 model (``corpus``, ``indexed_settings``, ``service``), browsers, servers. The fast tier
 (``fast_settings``, ``fast_service``, ``fast_client``): a real assistant over the hand-written documents of
 tests/fixtures/fast with the hash embedder and an in-memory Chroma, built afresh for each test in well under a
-second. A test is ``full`` when it asks for a full-tier fixture or is marked ``integration``; `make test-fast`
-runs the rest.
+second. A test is ``full`` when it asks for a full-tier fixture, is marked ``integration``, or is marked ``full``
+itself (OCR, LibreOffice, the ALQAC laws, child interpreters: seconds each); `make test-fast` runs the rest.
 """
 
 from __future__ import annotations
@@ -64,6 +64,17 @@ def parse_text_file(path: Path, chunking: ChunkSettings | None = None) -> Parsed
     meta = DocumentMeta(doc_id=path.stem, source=path.name, path=str(path), title=path.stem)
     chunks = Chunker(chunking.max_chars, chunking.min_chars).run(meta, placed, lines)
     return Parsed(path, lines, blocks, placed, chunks)
+
+
+@pytest.fixture(autouse=True)
+def _no_model_in_the_fast_tier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast test that reaches for the e5 model fails at once instead of loading it for a minute."""
+    if request.node.get_closest_marker("full") is None:
+
+        def refuse(*_: object) -> None:
+            raise AssertionError("the fast tier loads no model: use the fast_* fixtures, or mark the test full")
+
+        monkeypatch.setattr("ingest.embeddings.load_encoder", refuse)
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
+from assistant.index.store import Store
 from assistant.service import AssistantService
+from core.settings import get_settings
 from tests.support.embeddings import HashEmbeddings
 from tests.support.fast import FAST_CORPUS, fast_service, fast_settings
 
@@ -38,3 +41,9 @@ def test_fast_client_answers_from_the_fixtures(fast_client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["direct"][0]["text"].startswith("Kinh phí: 1.250 triệu đồng")
+
+
+def test_the_fast_tier_refuses_to_load_the_model(tmp_path: Path) -> None:
+    store = Store(get_settings().model_copy(update={"data_dir": tmp_path}))  # the real embedder, not the hash one
+    with pytest.raises(AssertionError, match="fast tier loads no model"):
+        store.embeddings.embed_query("Kinh phí Dự án 2")

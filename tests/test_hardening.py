@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.answer.llm import LLMComposer
+from assistant.bench import free_port
 from assistant.index.indexer import IngestPipeline
 from assistant.index.store import Store
 from assistant.service import AssistantService
@@ -32,16 +33,9 @@ INJECTION = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen(
         [

@@ -121,7 +121,7 @@ LexicalIndex.build(list(PASSAGES), list(PASSAGES.values()), analyzer).save(Path(
 """
 
 
-@pytest.mark.unit
+@pytest.mark.full  # starts interpreters under other hash seeds: seconds
 def test_same_input_same_files_across_hash_seeds(tmp_path: Path) -> None:
     contents = []
     for seed in ("1", "2"):
