@@ -242,6 +242,7 @@ class IngestWorker:
         self.server = server
         self.texts = texts
         self.data_dir = store.data_dir
+        self.layout = store.settings.layout
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._cancel: set[str] = set()
@@ -347,7 +348,7 @@ class IngestWorker:
                     folder.parent.rmdir()  # the document's folder, once it holds no version at all
 
     def _uploads(self) -> Path:
-        return (self.data_dir / "uploads").resolve()
+        return self.layout.uploads.resolve()
 
     def clean_orphans(self) -> None:
         """Version folders that neither the catalog serves nor a pending job will ingest."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -217,16 +218,75 @@ class ServerSettings(Section):
         return self
 
 
+@dataclass(frozen=True)
+class DataLayout:
+    """Where each part of one collection lives inside its data dir: named once, here."""
+
+    root: Path
+
+    @property
+    def catalog(self) -> Path:
+        return self.root / "catalog.sqlite"
+
+    @property
+    def chroma(self) -> Path:
+        return self.root / "chroma"
+
+    @property
+    def lexical(self) -> Path:
+        return self.root / "lexical"
+
+    @property
+    def lexical_version(self) -> Path:
+        return self.root / "lexical.version"
+
+    @property
+    def embedding_cache(self) -> Path:
+        return self.root / "embedding-cache"
+
+    @property
+    def ingest_lock(self) -> Path:
+        return self.root / "ingest.lock"
+
+    @property
+    def derived_text(self) -> Path:
+        """Text read from scans and legacy formats, kept beside the index for citations."""
+        return self.root / "derived-text"
+
+    @property
+    def uploads(self) -> Path:
+        return self.root / "uploads"
+
+    @property
+    def jobs(self) -> Path:
+        return self.root / "jobs.sqlite"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback.sqlite"
+
+    @property
+    def eval_runs(self) -> Path:
+        return self.root / "eval.sqlite"
+
+    @property
+    def alqac(self) -> Path:
+        """The ALQAC laws' own collection, beside the program's."""
+        return self.root / "alqac"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GNBV_", env_nested_delimiter="__", extra="forbid")
 
-    data_dir: Path = PROJECT_ROOT / "data"
-    # Built models are shared by every collection (data dir), so the ALQAC index reuses them.
-    models_dir: Path = PROJECT_ROOT / "data" / "models"
-    corpus_dir: Path = PROJECT_ROOT.parent / "shared" / "corpus"
-    glossary_file: Path = PROJECT_ROOT / "corpus" / "glossary.toml"
-    localities_file: Path = PROJECT_ROOT / "corpus" / "localities.toml"
-    provinces_file: Path = PROJECT_ROOT / "corpus" / "provinces.txt"
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="one collection's index, jobs, feedback and eval runs")
+    models_dir: Path = Field(
+        PROJECT_ROOT / "data" / "models",
+        description="built embedding models, shared by every collection (data dir), so the ALQAC index reuses them",
+    )
+    corpus_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "corpus", description="the default documents")
+    glossary_file: Path = Field(PROJECT_ROOT / "corpus" / "glossary.toml", description="synonyms and abbreviations")
+    localities_file: Path = Field(PROJECT_ROOT / "corpus" / "localities.toml", description="communes and districts")
+    provinces_file: Path = Field(PROJECT_ROOT / "corpus" / "provinces.txt", description="province names")
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkSettings = ChunkSettings()
     loader: LoaderSettings = LoaderSettings()
@@ -239,6 +299,10 @@ class Settings(BaseSettings):
 
     def with_data_dir(self, data_dir: Path | None) -> Settings:
         return self if data_dir is None else self.model_copy(update={"data_dir": data_dir})
+
+    @property
+    def layout(self) -> DataLayout:
+        return DataLayout(self.data_dir)
 
 
 def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:

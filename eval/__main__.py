@@ -63,7 +63,7 @@ def run(
     folder = save(result, out or RUNS / time.strftime("%Y%m%d-%H%M%S"))
     console.print(markdown(result))
     console.print(f"Đã ghi {folder}")
-    store = EvalStore(settings.data_dir / "eval.sqlite")
+    store = EvalStore(settings.layout.eval_runs)
     console.print(changes_report(store, record(store, result, set_name)))
     if save_baseline:
         write_baseline(result, files, BASELINE_FILE)
@@ -158,7 +158,7 @@ def alqac(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -
     from eval.alqac import run_alqac
 
     settings = get_settings()
-    console.print(run_alqac(settings.with_data_dir(data_dir or settings.data_dir / "alqac")))
+    console.print(run_alqac(settings.with_data_dir(data_dir or settings.layout.alqac)))
 
 
 @app.command()
@@ -176,7 +176,7 @@ def ranking(
     from eval.ranking import run_ranking
 
     settings = get_settings().with_data_dir(data_dir)
-    laws = get_settings().with_data_dir(alqac_data_dir or settings.data_dir / "alqac")
+    laws = get_settings().with_data_dir(alqac_data_dir or settings.layout.alqac)
     for text in run_ranking(settings, laws, alqac_questions, save_ranker):
         console.print(text, soft_wrap=True)  # table rows unwrapped, whatever the terminal's width
 

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from core.text import split_lines
 from core.verbatim import normalize_for_match
 
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,](?=\d)")
@@ -13,7 +14,7 @@ _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,](?=\d)")
 
 @lru_cache(maxsize=64)
 def document_lines(path: Path) -> tuple[str, ...]:
-    return tuple(path.read_text(encoding="utf-8-sig").splitlines())
+    return tuple(split_lines(path.read_text(encoding="utf-8-sig")))
 
 
 def locate(quote: str, lines: tuple[str, ...]) -> tuple[int, int] | None:

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.settings import ChunkSettings, Settings, get_settings
+from core.text import split_lines
 from ingest.chunking import Chunker
 from ingest.models import Block, Chunk, DocumentMeta, SourceText
 from ingest.normalize import Normalizer
@@ -57,7 +58,7 @@ class Parsed:
 def parse_text_file(path: Path, chunking: ChunkSettings | None = None) -> Parsed:
     """Normalise, structure and chunk one UTF-8 file (no loader, no metadata: the units under test)."""
     chunking = chunking or ChunkSettings()
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = split_lines(path.read_text(encoding="utf-8"))
     source = SourceText(path=path, lines=lines, encoding="utf-8", sha256="")
     blocks = Normalizer().run(source)
     placed = StructureParser().run(blocks)

@@ -11,6 +11,7 @@ import pytest
 from docx import Document
 from pypdf import PdfWriter
 
+from core.text import split_lines
 from ingest.loaders import _TCVN3_CODES, _TCVN3_LETTERS, LoadError, iter_document_files, load
 from tests.conftest import CORPUS_FILES
 
@@ -272,7 +273,7 @@ def test_iter_document_files_walks_sorted_and_skips_what_is_not_a_document(tmp_p
 def test_real_corpus_loads_line_for_line(path: Path) -> None:
     assert len(CORPUS_FILES) == 5
     source = load(path)
-    expected = path.read_text(encoding="utf-8").splitlines()
+    expected = split_lines(path.read_text(encoding="utf-8"))
     assert source.encoding == "utf-8"
     assert len(source.lines) == len(expected)
     assert source.lines == expected

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from core.settings import get_settings
+from core.text import split_lines
 from ingest.metadata import extract_metadata, load_places, make_doc_id, sidecar_path
 from ingest.models import DocumentMeta, SourceText
 from tests.conftest import ALQAC_DIR, CORPUS_DIR
@@ -83,7 +84,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 
 def source_of(path: Path) -> SourceText:
-    return SourceText(path=path, lines=path.read_text(encoding="utf-8").splitlines(), encoding="utf-8", sha256="x")
+    return SourceText(path=path, lines=split_lines(path.read_text(encoding="utf-8")), encoding="utf-8", sha256="x")
 
 
 def meta_of(path: Path) -> DocumentMeta:

@@ -23,7 +23,7 @@ class RunInProgressError(RuntimeError):
 class Evaluator:
     def __init__(self, service: AssistantService) -> None:
         self.service = service
-        self.store = EvalStore(service.settings.data_dir / "eval.sqlite")
+        self.store = EvalStore(service.settings.layout.eval_runs)
         self.store.fail_unfinished()
         self._busy = threading.Lock()
 

@@ -24,7 +24,7 @@ def bench(
     if not embedding_only:
         figures = api_latency(settings, question_texts(question_dir, questions))
         print_figures(TEXTS.latency_title, figures)
-    chunks = Catalog(settings.data_dir / "catalog.sqlite").chunks()  # what the index holds, all of it
+    chunks = Catalog(settings.layout.catalog).chunks()  # what the index holds, all of it
     figures = embedding_backends(settings, chunks, question_dir)
     print_figures(TEXTS.embedding_title, figures)
 

@@ -27,7 +27,7 @@ def docs_list(
     """Liệt kê tài liệu đã nạp."""
     from assistant.index.catalog import Catalog
 
-    documents = Catalog(settings_for(data_dir).data_dir / "catalog.sqlite").documents()
+    documents = Catalog(settings_for(data_dir).layout.catalog).documents()
     if as_json:
         typer.echo(json.dumps([d.model_dump(mode="json") for d in documents], ensure_ascii=False, indent=2))
         return
@@ -77,7 +77,7 @@ def docs_show(
     from assistant.index.catalog import Catalog
     from assistant.outline import outline
 
-    catalog = Catalog(settings_for(data_dir).data_dir / "catalog.sqlite")
+    catalog = Catalog(settings_for(data_dir).layout.catalog)
     meta = _find_document(catalog, doc)
     if meta is None:
         console.print(f"[red]{TEXTS.no_document.format(doc=doc)}[/red]")

@@ -20,7 +20,7 @@ def feedback_export(
     """Xuất góp ý theo định dạng bộ câu hỏi đánh giá (JSONL)."""
     from assistant.feedback import FeedbackStore
 
-    text = FeedbackStore(settings_for(data_dir).data_dir / "feedback.sqlite").export_jsonl()
+    text = FeedbackStore(settings_for(data_dir).layout.feedback).export_jsonl()
     if out:
         out.write_text(text, encoding="utf-8")
         console.print(TEXTS.feedback_written.format(count=len(text.splitlines()), file=out))

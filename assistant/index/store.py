@@ -83,8 +83,8 @@ class Store:
         self._client = client
         self.data_dir = settings.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(self.data_dir / "catalog.sqlite")
-        self.writer_lock = FileLock(str(self.data_dir / "ingest.lock"))
+        self.catalog = Catalog(self.settings.layout.catalog)
+        self.writer_lock = FileLock(str(self.settings.layout.ingest_lock))
         self._snapshot: IndexSnapshot | None = None
         self._snapshot_guard = threading.Lock()
         self.identity = index_identity(settings)
@@ -95,7 +95,7 @@ class Store:
     def embeddings(self) -> Embeddings:
         if self._embeddings is not None:
             return self._embeddings
-        return load_embeddings(self.settings.embedding, self.settings.models_dir, self.data_dir / "embedding-cache")
+        return load_embeddings(self.settings.embedding, self.settings.models_dir, self.settings.layout.embedding_cache)
 
     @cached_property
     def analyzer(self) -> Analyzer:
@@ -110,7 +110,7 @@ class Store:
             return chromadb.HttpClient(
                 host=self.settings.chroma.host, port=self.settings.chroma.port, settings=telemetry
             )
-        return chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=telemetry)
+        return chromadb.PersistentClient(path=str(self.settings.layout.chroma), settings=telemetry)
 
     @cached_property
     def collection(self) -> Collection:
@@ -185,14 +185,14 @@ class Store:
         """Writer side: rebuild and persist (called after an ingest changed the catalog)."""
         version = self.catalog.version()
         index = self._build_lexical()
-        index.save(self.data_dir / "lexical")
-        (self.data_dir / "lexical.version").write_text(version, encoding="utf-8")
+        index.save(self.settings.layout.lexical)
+        (self.settings.layout.lexical_version).write_text(version, encoding="utf-8")
 
     def _load_or_build_lexical(self, version: str) -> LexicalIndex:
-        stamp = self.data_dir / "lexical.version"
+        stamp = self.settings.layout.lexical_version
         if stamp.exists() and stamp.read_text(encoding="utf-8") == version:
             try:
-                return LexicalIndex.load(self.data_dir / "lexical", self.analyzer)
+                return LexicalIndex.load(self.settings.layout.lexical, self.analyzer)
             except (OSError, ValueError, KeyError):  # written by another version, or damaged: rebuild
                 pass
         return self._build_lexical()

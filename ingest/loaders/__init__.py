@@ -26,7 +26,6 @@ from ingest.loaders.text import (
     decode_tcvn3,
     decode_text,
     load_text,
-    split_lines,
     vietnamese_syllables,
 )
 from ingest.models import SourceText
@@ -43,7 +42,6 @@ __all__ = [
     "decode_text",
     "iter_document_files",
     "load",
-    "split_lines",
     "vietnamese_syllables",
 ]
 
@@ -143,4 +141,4 @@ def iter_document_files(paths: list[Path]) -> list[Path]:
 def collection_loader(settings: Settings) -> DocumentLoader:
     """The loader of one collection: its bounds, and its derived texts (OCR) kept in its data dir, so ingest,
     ``docs show`` and ``/api/documents/{id}/text`` all read the same lines."""
-    return DocumentLoader(settings.loader, settings.data_dir / "derived-text")
+    return DocumentLoader(settings.loader, settings.layout.derived_text)

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from core.settings import LoaderSettings
+from core.text import split_lines
 from ingest.loaders.base import LoadError, find_tool, missing_tool, run_tool, too_large
-from ingest.loaders.text import split_lines
 from prompts import get_prompts
 
 _MB = 1024 * 1024

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.text import split_lines
 from ingest.loaders.base import LoadError
 from prompts import get_prompts
 
@@ -88,12 +89,6 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if best is None:
         raise LoadError("undecodable")
     return unicodedata.normalize("NFC", str(best)), best.encoding
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as an editor numbers them: only CR, LF and CRLF end a line (not form feeds or U+2028)."""
-    lines = re.split(r"\r\n|\r|\n", text)
-    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def _control_ratio(text: str) -> float:
