@@ -213,6 +213,27 @@ class CliTexts(BaseModel):
     ingest_status: dict[str, str] = Field(description="a file's ingest status (FileOutcome.status)")
 
 
+class ApiTexts(BaseModel):
+    """The API's own description, and the evaluator's errors."""
+
+    title: str
+    description: str
+    question: str
+    replace: str
+    not_found_run: str
+    not_found_set: str
+    not_found_run_question: str
+    eval_busy: str
+    set_unsupported: str
+    set_too_large: str
+    set_no_questions: str
+    set_invalid: str
+    export_sheet: str
+    tags: dict[str, str] = Field(description="each router's tag in the API description")
+    responses: dict[int, str] = Field(description="what each documented error status means")
+    sets: dict[str, str] = Field(description="the built-in question sets' names")
+
+
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
@@ -220,6 +241,7 @@ class Prompts(BaseModel):
     ingest: IngestTexts
     index: IndexTexts
     cli: CliTexts
+    api: ApiTexts
     llm: LLMPrompts
     web: WebTexts
     training: TrainingTexts

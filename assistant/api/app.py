@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     settings = settings or (service.settings if service else get_settings())  # refuses misspelt GNBV_ variables
     service = service or AssistantService(settings)
     worker = IngestWorker(
-        service.store, JobQueue(settings.layout.jobs), settings.server, get_prompts().jobs
+        service.store, JobQueue(settings.data_dir / "jobs.sqlite"), settings.server, get_prompts().jobs
     )
 
     @asynccontextmanager
@@ -39,8 +39,8 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     # Swagger UI and ReDoc load their scripts from a CDN: off, so the server never points a browser
     # elsewhere; the schema itself stays at /openapi.json.
     app = FastAPI(
-        title="Trợ lý GNBV",
-        description="Hỏi đáp có trích dẫn về Chương trình MTQG giảm nghèo bền vững.",
+        title=get_prompts().api.title,
+        description=get_prompts().api.description,
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     )
     app.state.chat = ChatService(service, conversations)
     app.state.worker = worker
-    app.state.feedback = FeedbackStore(settings.layout.feedback)
+    app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
     install_error_handlers(app)
     if settings.server.cors_origins:
         app.add_middleware(

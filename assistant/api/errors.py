@@ -39,15 +39,7 @@ class ErrorBody(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": text}
-    for code, text in (
-        (400, "yêu cầu không thực hiện được (ví dụ chế độ LLM chưa bật)"),
-        (401, "thiếu hoặc sai khoá API"),
-        (404, "không có địa chỉ hoặc đối tượng này"),
-        (413, "yêu cầu quá lớn"),
-        (422, "dữ liệu không hợp lệ"),
-        (503, "chỉ mục đang bận cập nhật (xem Retry-After)"),
-    )
+    code: {"model": ErrorBody, "description": text} for code, text in get_prompts().api.responses.items()
 }
 
 _CODES = {

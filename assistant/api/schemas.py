@@ -33,7 +33,7 @@ class RequestScope(Scope):
 
 
 class AskRequest(BaseModel):
-    question: str = Field(description="câu hỏi, có hoặc không dấu")
+    question: str = Field(description=get_prompts().api.question)
     top_k: int = Field(5, ge=1, le=50)
     filters: Filters | None = None
     mode: Literal["extractive", "llm"] = "extractive"

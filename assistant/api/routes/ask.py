@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from assistant.api.deps import ReadAccess, ServiceDep
 from assistant.api.errors import ERROR_RESPONSES
 from assistant.api.schemas import AskRequest, AskResponse, check_question_length
+from prompts import get_prompts
 
-router = APIRouter(dependencies=[ReadAccess], tags=["hỏi đáp"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[ReadAccess], tags=[get_prompts().api.tags["ask"]], responses=ERROR_RESPONSES)
 
 
 @router.post("/api/ask", response_model=AskResponse)

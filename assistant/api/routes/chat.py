@@ -13,8 +13,9 @@ from assistant.api.deps import ChatDep, ReadAccess
 from assistant.api.errors import ERROR_RESPONSES
 from assistant.api.schemas import AskResponse, ChatRequest, ChatResponse, check_question_length
 from assistant.chat import ChatService
+from prompts import get_prompts
 
-router = APIRouter(dependencies=[ReadAccess], tags=["hỏi đáp"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[ReadAccess], tags=[get_prompts().api.tags["ask"]], responses=ERROR_RESPONSES)
 
 
 def _chat_turn(request: ChatRequest, chat: ChatService) -> ChatResponse:

@@ -33,7 +33,7 @@ from core.settings import Settings
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError
 from ingest.metadata import make_doc_id
 from ingest.models import DocumentMeta
-from prompts import Prompts
+from prompts import Prompts, get_prompts
 
 router = APIRouter(responses=ERROR_RESPONSES)
 UPLOAD_PREFIX = "tl-"  # "tải lên": corpus ids are file stems, never this prefix plus a hash
@@ -49,7 +49,10 @@ def _shown(settings: Settings, meta: DocumentMeta) -> DocumentMeta:
     return meta.model_copy(update={"path": path.name})
 
 
-@router.get("/api/documents", response_model=list[DocumentSummary], dependencies=[ReadAccess], tags=["tài liệu"])
+_DOCUMENTS, _ADMIN = get_prompts().api.tags["documents"], get_prompts().api.tags["admin"]
+
+
+@router.get("/api/documents", response_model=list[DocumentSummary], dependencies=[ReadAccess], tags=[_DOCUMENTS])
 def documents(service: ServiceDep) -> list[DocumentSummary]:
     counts = service.chunk_counts()
     return [
@@ -58,14 +61,14 @@ def documents(service: ServiceDep) -> list[DocumentSummary]:
     ]
 
 
-@router.get("/api/documents/{doc_id}", response_model=DocumentDetail, dependencies=[ReadAccess], tags=["tài liệu"])
+@router.get("/api/documents/{doc_id}", response_model=DocumentDetail, dependencies=[ReadAccess], tags=[_DOCUMENTS])
 def document(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> DocumentDetail:
     meta = known_document(service, prompts, doc_id)
     chunks = service.chunks(doc_id)
     return DocumentDetail(**_shown(service.settings, meta).model_dump(), chunks=len(chunks), outline=outline(chunks))
 
 
-@router.get("/api/documents/{doc_id}/text", response_model=DocumentText, dependencies=[ReadAccess], tags=["tài liệu"])
+@router.get("/api/documents/{doc_id}/text", response_model=DocumentText, dependencies=[ReadAccess], tags=[_DOCUMENTS])
 def document_text(doc_id: str, service: ServiceDep, prompts: PromptsDep) -> DocumentText:
     known_document(service, prompts, doc_id)
     try:
@@ -140,19 +143,19 @@ async def _uploaded_file(request: Request, limit: int, prompts: Prompts) -> tupl
     status_code=status.HTTP_202_ACCEPTED,
     openapi_extra=_MULTIPART,
     dependencies=[WriteAccess],
-    tags=["quản trị"],
+    tags=[_ADMIN],
 )
 async def upload(
     request: Request,
     service: ServiceDep,
     worker: WorkerDep,
     prompts: PromptsDep,
-    replace: Annotated[bool, Query(description="thay phiên bản đang có của cùng tên tệp")] = False,
+    replace: Annotated[bool, Query(description=get_prompts().api.replace)] = False,
 ) -> Job:
     errors, settings = prompts.errors, service.settings
     name, data = await _uploaded_file(request, settings.server.max_upload_bytes, prompts)
     doc_id = upload_doc_id(name)
-    uploads = (settings.layout.uploads).resolve()
+    uploads = (settings.data_dir / "uploads").resolve()
     current = service.document_path(doc_id)
     if current is not None and uploads not in current.resolve().parents:
         raise HTTPException(status.HTTP_409_CONFLICT, errors.document_protected.format(doc_id=doc_id))
@@ -172,7 +175,7 @@ async def upload(
 
 
 @router.delete(
-    "/api/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteAccess], tags=["quản trị"]
+    "/api/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[WriteAccess], tags=[_ADMIN]
 )
 def delete(doc_id: str, service: ServiceDep, worker: WorkerDep, prompts: PromptsDep) -> None:
     try:

@@ -23,8 +23,9 @@ from eval.export import to_csv, to_xlsx
 from eval.metrics import Score, aggregate
 from eval.split import SMOKE, SPLITS, select
 from eval.store import AnswerRow, Judgement, Run, compare, human_accuracy
+from prompts import get_prompts
 
-router = APIRouter(dependencies=[ReadAccess], tags=["đánh giá"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[ReadAccess], tags=[get_prompts().api.tags["eval"]], responses=ERROR_RESPONSES)
 MAX_SET_BYTES = 960 * 1024  # within the server's body limit (1 MB) with the multipart envelope
 SET_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 BUILT_IN = (*SPLITS, SMOKE)
@@ -34,7 +35,7 @@ XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _run_or_404(evaluator: Evaluator, run_id: str) -> Run:
     run = evaluator.store.run(run_id)
     if run is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Không có lần chạy mã '{run_id}'.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().api.not_found_run.format(run_id=run_id))
     return run
 
 
@@ -47,13 +48,13 @@ def _start(evaluator: Evaluator, set_name: str, questions: list[Question], label
     try:
         return evaluator.start(set_name, questions, labels, split)
     except RunInProgressError as busy:
-        raise HTTPException(status.HTTP_409_CONFLICT, "Đang có một lần chạy đánh giá; hãy chờ nó xong.") from busy
+        raise HTTPException(status.HTTP_409_CONFLICT, get_prompts().api.eval_busy) from busy
 
 
 @router.get("/api/eval/sets", response_model=list[QuestionSet])
 def sets(evaluator: EvaluatorDep) -> list[QuestionSet]:
     corpus = evaluator.service.settings.corpus_dir
-    names = {"dev": "Bộ phát triển (dev)", "test": "Bộ kiểm tra (test)", SMOKE: "Bộ sinh tự động (smoke)"}
+    names = get_prompts().api.sets  # by set id: dev, test, smoke
     out = [QuestionSet(set_id=s, name=names[s], n=len(select(s, corpus)[0]), built_in=True) for s in BUILT_IN]
     uploaded = evaluator.store.sets()
     return out + [QuestionSet(set_id=s["set_id"], name=s["name"], n=s["n"], built_in=False) for s in uploaded]
@@ -64,20 +65,20 @@ async def upload_set(evaluator: EvaluatorDep, file: Annotated[UploadFile, File()
     name = Path(file.filename or "").name
     suffix = Path(name).suffix.lower()
     if suffix not in SET_SUFFIXES:
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"Định dạng không hỗ trợ: {name} (chỉ nhận .jsonl, .csv, .xlsx)"
-        )
+        message = get_prompts().api.set_unsupported.format(name=name, suffixes=", ".join(SET_SUFFIXES))
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, message)
     data = await file.read(MAX_SET_BYTES + 1)
     if len(data) > MAX_SET_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "Tệp quá lớn (tối đa 960 KB).")
+        message = get_prompts().api.set_too_large.format(max=MAX_SET_BYTES // 1024)
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, message)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"set{suffix}"
         path.write_bytes(data)
         questions, errors = load_questions(path, evaluator.service.settings.corpus_dir)
     errors = [e.model_copy(update={"file": name}) for e in errors]
     if not questions:
-        detail = "; ".join(str(e) for e in errors[:20]) or "tệp không có câu hỏi nào"
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"Không có câu hỏi hợp lệ: {detail}")
+        detail = "; ".join(str(e) for e in errors[:20]) or get_prompts().api.set_no_questions
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, get_prompts().api.set_invalid.format(detail=detail))
     label = re.sub(r"\s+", " ", name)[:120]
     set_id = evaluator.store.add_set(label, [q.model_dump() for q in questions])
     return UploadResult(set=QuestionSet(set_id=set_id, name=label, n=len(questions), built_in=False), errors=errors)
@@ -90,7 +91,7 @@ def start_run(request: RunRequest, evaluator: EvaluatorDep) -> Run:
         return _start(evaluator, f"built-in:{request.set_id}", questions, labels, request.set_id)
     found = evaluator.store.question_set(request.set_id)
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Không có bộ câu hỏi mã '{request.set_id}'.")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, get_prompts().api.not_found_set.format(set_id=request.set_id))
     name, records = found
     questions = [Question.model_validate(r) for r in records]  # validated against the corpus on upload
     return _start(evaluator, f"upload:{request.set_id}:{name}", questions, {}, "upload")
@@ -120,7 +121,8 @@ def answer(run_id: str, question_id: str, evaluator: EvaluatorDep) -> AnswerRow:
     _run_or_404(evaluator, run_id)
     found = evaluator.store.answers(run_id, question_id)
     if not found:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Lần chạy không có câu hỏi mã '{question_id}'.")
+        message = get_prompts().api.not_found_run_question.format(question_id=question_id)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, message)
     return found[0]
 
 
@@ -128,7 +130,8 @@ def answer(run_id: str, question_id: str, evaluator: EvaluatorDep) -> AnswerRow:
 def judge(run_id: str, question_id: str, judgement: Judgement, evaluator: EvaluatorDep) -> dict[str, Any]:
     _run_or_404(evaluator, run_id)
     if not evaluator.store.judge(run_id, question_id, judgement):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Lần chạy không có câu hỏi mã '{question_id}'.")
+        message = get_prompts().api.not_found_run_question.format(question_id=question_id)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, message)
     return {"run_id": run_id, "question_id": question_id, **judgement.model_dump()}
 
 
@@ -147,4 +150,5 @@ def export(run_id: str, evaluator: EvaluatorDep, format: Literal["xlsx", "csv"] 
     headers = {"Content-Disposition": f'attachment; filename="danh-gia-{run.run_id}.{format}"'}
     if format == "csv":
         return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)
-    return Response(to_xlsx(rows, f"Lần chạy {run.run_id}"), media_type=XLSX_MEDIA, headers=headers)
+    sheet = get_prompts().api.export_sheet.format(run_id=run.run_id)
+    return Response(to_xlsx(rows, sheet), media_type=XLSX_MEDIA, headers=headers)

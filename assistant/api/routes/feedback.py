@@ -8,9 +8,10 @@ from fastapi.responses import Response
 from assistant.api.deps import FeedbackDep, ReadAccess, WriteAccess
 from assistant.api.errors import ERROR_RESPONSES
 from assistant.feedback import FeedbackIn
+from prompts import get_prompts
 
 # open to readers on purpose: the officers reading answers are the ones who can judge them
-router = APIRouter(dependencies=[ReadAccess], tags=["góp ý"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[ReadAccess], tags=[get_prompts().api.tags["feedback"]], responses=ERROR_RESPONSES)
 
 
 @router.post("/api/feedback", status_code=status.HTTP_201_CREATED)

@@ -7,9 +7,9 @@ from fastapi import APIRouter, HTTPException, status
 from assistant.api.deps import PromptsDep, WorkerDep, WriteAccess
 from assistant.api.errors import ERROR_RESPONSES
 from assistant.jobs import PENDING, IngestWorker, Job
-from prompts import Prompts
+from prompts import Prompts, get_prompts
 
-router = APIRouter(dependencies=[WriteAccess], tags=["quản trị"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[WriteAccess], tags=[get_prompts().api.tags["admin"]], responses=ERROR_RESPONSES)
 
 
 def _job(worker: IngestWorker, prompts: Prompts, job_id: str) -> Job:

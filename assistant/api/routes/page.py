@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from assistant.api.deps import PromptsDep
-from prompts import WebTexts
+from prompts import WebTexts, get_prompts
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 router = APIRouter()
@@ -25,6 +25,6 @@ def favicon() -> FileResponse:
     return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml")
 
 
-@router.get("/api/web/texts", response_model=WebTexts, tags=["trang web"])
+@router.get("/api/web/texts", response_model=WebTexts, tags=[get_prompts().api.tags["web"]])
 def web_texts(prompts: PromptsDep) -> WebTexts:
     return prompts.web

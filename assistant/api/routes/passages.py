@@ -8,8 +8,9 @@ from assistant.api.deps import PromptsDep, ReadAccess, ServiceDep
 from assistant.api.errors import ERROR_RESPONSES
 from assistant.api.schemas import PassageDetail
 from ingest.loaders import LoadError
+from prompts import get_prompts
 
-router = APIRouter(dependencies=[ReadAccess], tags=["tài liệu"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[ReadAccess], tags=[get_prompts().api.tags["documents"]], responses=ERROR_RESPONSES)
 _CONTEXT_LINES = 6
 
 

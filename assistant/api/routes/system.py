@@ -11,12 +11,12 @@ from assistant.retrieval.hybrid import SearchFilters
 from assistant.training import document_label
 from core.text import fold
 from ingest.models import DocumentMeta
-from prompts import WebTexts
+from prompts import WebTexts, get_prompts
 
 router = APIRouter(dependencies=[ReadAccess], responses=ERROR_RESPONSES)
 
 
-@router.get("/health", response_model=Health, tags=["hệ thống"])
+@router.get("/health", response_model=Health, tags=[get_prompts().api.tags["system"]])
 def health(service: ServiceDep) -> Health:
     return Health(
         status="ok",
@@ -27,13 +27,13 @@ def health(service: ServiceDep) -> Health:
     )
 
 
-@router.get("/api/web/config", response_model=WebConfig, tags=["trang web"])
+@router.get("/api/web/config", response_model=WebConfig, tags=[get_prompts().api.tags["web"]])
 def web_config(service: ServiceDep) -> WebConfig:
     labels = {d.doc_id: document_label(d) for d in service.documents().values()}
     return WebConfig(max_question_chars=service.settings.server.max_question_chars, labels=labels)
 
 
-@router.post("/api/web/filter-check", response_model=FilterCheck, tags=["trang web"])
+@router.post("/api/web/filter-check", response_model=FilterCheck, tags=[get_prompts().api.tags["web"]])
 def filter_check(request: FilterCheckRequest, service: ServiceDep, prompts: PromptsDep) -> FilterCheck:
     """Why a question would be answered for the wrong place or year, or not at all, under these filters.
 

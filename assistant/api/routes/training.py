@@ -29,9 +29,9 @@ from assistant.training import (
     quiz,
 )
 from ingest.models import SECTION_SEPARATOR
-from prompts import Prompts, TrainingTexts
+from prompts import Prompts, TrainingTexts, get_prompts
 
-router = APIRouter(dependencies=[ReadAccess], tags=["tập huấn"], responses=ERROR_RESPONSES)
+router = APIRouter(dependencies=[ReadAccess], tags=[get_prompts().api.tags["training"]], responses=ERROR_RESPONSES)
 DOCX_MEDIA = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PathQuery = Annotated[str, Query(max_length=2000, description="the project's section path joined with ' › '")]
 Count = Annotated[int, Query(ge=1, le=50)]
