@@ -13,7 +13,7 @@ from assistant.index.snapshot import IndexSnapshot
 from assistant.index.store import Store
 from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
 from assistant.retrieval.learned import LearnedRanker
-from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field
+from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field, names_project
 from core.settings import RetrievalSettings
 from core.text import fold
 from ingest.models import Chunk, DocumentMeta
@@ -171,7 +171,7 @@ class HybridSearch:
         if intent.years and meta is not None and set(intent.years) & set(meta.years):
             boost *= self.settings.year_boost
         path = fold(" ".join(chunk.section_path))
-        if intent.projects and all(p in path for p in intent.projects):
+        if intent.projects and all(names_project(path, p) for p in intent.projects):
             boost *= self.settings.structure_boost
         if intent.field and (chunk.field == intent.field or mentions_field(path, intent.field)):
             boost *= self.settings.structure_boost

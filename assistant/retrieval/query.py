@@ -62,6 +62,14 @@ class QueryIntent:
     uncovered_years: list[int] = dataclasses.field(default_factory=list)  # named, no document covers them
 
 
+def names_project(text: str, name: str) -> bool:
+    """ "Dự án 3" is named in "d) Dự án 3: …", but not in "Dự án 31", nor in "Tiểu dự án 3" (a sub-project of
+    any Dự án); "Tiểu dự án 3" is named in "Dự án 4 › Tiểu dự án 3"."""
+    folded = fold(name)
+    other_level = "(?<!tieu )" if folded.startswith("du an") else ""
+    return re.search(rf"(?<!\w){other_level}{re.escape(folded)}(?!\d)", fold(text)) is not None
+
+
 def mentions_field(folded_text: str, field_name: str) -> bool:
     """Whether folded text (a section path) is about ``field_name`` by the same cues questions use."""
     return any(cue in folded_text for cue in load_fields().cues.get(field_name, ()))

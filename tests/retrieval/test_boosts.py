@@ -57,7 +57,6 @@ def test_the_named_project_and_field_lift_its_passage_to_the_top(fast_service: A
     assert top.chunk.section_path[-1] == "Kinh phí" and "Dự án 4" in " ".join(top.chunk.section_path)
 
 
-@pytest.mark.xfail(strict=True, reason="'du an 2' is found inside 'tieu du an 2': the project match is a substring")
 def test_du_an_2_does_not_boost_the_tieu_du_an_2_of_another_project(fast_service: AssistantService) -> None:
     ratios = _ratios(fast_service, "Mục tiêu của Dự án 2 là gì?", {"structure_boost": 2.0})
     other = [
