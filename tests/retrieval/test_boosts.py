@@ -1,6 +1,6 @@
 """Hybrid search's boosts over the fast fixtures: a named year, project or field multiplies the fused score
 of the passages it fits by its setting, and nothing else (each boost isolated by running the same search
-with it set to 1)."""
+with it set to 1; the fusion's order, before any learned ranker)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def _ratios(service: AssistantService, question: str, boost: dict[str, float]) -
     settings = service.settings.retrieval
 
     def scores(update: dict[str, float]) -> dict[str, float]:
-        search = HybridSearch(service.store, settings.model_copy(update={**NEUTRAL, **update}))
-        return {p.chunk.chunk_id: p.score for p in search.run(question, 50).passages}
+        search = HybridSearch(service.store, settings.model_copy(update={**NEUTRAL, **update}), apply_ranker=False)
+        return {p.chunk.chunk_id: p.fused_score for p in search.run(question, 50).passages}
 
     plain, boosted = scores({}), scores(boost)
     return {chunk_id: boosted[chunk_id] / plain[chunk_id] for chunk_id in plain}
@@ -53,7 +53,8 @@ def test_the_named_project_and_field_lift_its_passage_to_the_top(fast_service: A
     (other,) = [ratios[i] for i, path in money.items() if "Dự án 2:" in path]
     assert len(asked) == 2  # Ea Súp's and Trực Ninh's
     assert asked == pytest.approx([2.0 * other] * 2)  # the same field and shape: the project alone doubles it
-    top = HybridSearch(fast_service.store, fast_service.settings.retrieval).run(question, 3).passages[0]
+    fused = HybridSearch(fast_service.store, fast_service.settings.retrieval, apply_ranker=False)
+    top = fused.run(question, 3).passages[0]
     assert top.chunk.section_path[-1] == "Kinh phí" and "Dự án 4" in " ".join(top.chunk.section_path)
 
 
