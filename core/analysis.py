@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from core.text import APOSTROPHES, fold
+from prompts import get_prompts
 
 Mode = Literal["syllable", "word"]
 
@@ -81,7 +82,7 @@ def load_glossary(path: Path) -> Glossary:
     for number, entry in enumerate(data.get("term", []), 1):
         short, long = entry.get("short"), entry.get("long")
         if not short or not long or not all(isinstance(f, str) and f.strip() for f in [*short, *long]):
-            raise ValueError(f"Bảng thuật ngữ {path}: mục [[term]] thứ {number} cần 'short' và 'long' không rỗng")
+            raise ValueError(get_prompts().config.glossary_term.format(path=path, number=number))
         terms.append(Term(tuple(short), tuple(long)))
     return Glossary(tuple(terms))
 
@@ -111,7 +112,7 @@ class Analyzer:
                 upper = tuple(not is_long and s.isupper() and len(s) <= 2 for s in surfaces)
                 key = tuple(_canonical(s) for s in surfaces)
                 if key in self._forms and self._forms[key].term != index:
-                    raise ValueError(f"Bảng thuật ngữ: '{form}' thuộc hai mục khác nhau")
+                    raise ValueError(get_prompts().config.glossary_twice.format(form=form))
                 self._forms.setdefault(key, _Form(index, is_long, upper))
         self._longest = max((len(k) for k in self._forms), default=0)
 

@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from prompts import get_prompts
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "GNBV_"
 
@@ -211,10 +213,7 @@ class ServerSettings(Section):
     @model_validator(mode="after")
     def _reads_need_a_key(self) -> ServerSettings:
         if self.protect_reads and self.api_key is None:
-            raise ValueError(
-                "GNBV_SERVER__PROTECT_READS=true cần một khoá GNBV_SERVER__API_KEY; "
-                "không có khoá thì máy chủ không khởi động (thay vì để mở cho mọi người)."
-            )
+            raise ValueError(get_prompts().config.protect_reads_without_key)
         return self
 
 
@@ -319,7 +318,8 @@ def unknown_environment(environ: dict[str, str] | None = None) -> list[str]:
         upper = variable.upper()
         if upper.startswith(ENV_PREFIX) and upper not in known:
             close = difflib.get_close_matches(upper, known, n=1)
-            problems.append(variable + (f" (có phải {close[0]}?)" if close else ""))
+            texts = get_prompts().config
+            problems.append(texts.did_you_mean.format(variable=variable, name=close[0]) if close else variable)
     return problems
 
 
@@ -328,5 +328,5 @@ def get_settings() -> Settings:
     unknown = unknown_environment()
     if unknown:
         # before pydantic's own (English) error on a nested typo, and for top-level typos it would ignore
-        raise ValueError("Biến môi trường không khớp thiết lập nào: " + ", ".join(unknown))
+        raise ValueError(get_prompts().config.unknown_environment.format(names=", ".join(unknown)))
     return Settings()

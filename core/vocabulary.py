@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from core.text import fold
+from prompts import get_prompts
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "corpus" / "vocabulary.toml"
 DEFAULT_FIELDS = DEFAULT_VOCABULARY.with_name("fields.toml")
@@ -42,7 +43,7 @@ class Vocabulary:
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"Tệp từ vựng: '{where}' phải là danh sách chuỗi không rỗng")
+        raise ValueError(get_prompts().config.vocabulary_list.format(where=where))
     return tuple(value)
 
 
@@ -79,7 +80,7 @@ def load_fields(path: Path = DEFAULT_FIELDS) -> Fields:
     unknown = [name for name in order if name not in by_name]
     unordered = [f.name for f in fields if f.cues and f.name not in order]
     if unknown or unordered:
-        raise ValueError(f"Tệp từ vựng: 'cue_order' phải liệt kê đúng các trường có cues ({unknown or unordered})")
+        raise ValueError(get_prompts().config.vocabulary_cue_order.format(fields=unknown or unordered))
     return Fields(fields=fields, cues={name: by_name[name].cues for name in order})
 
 

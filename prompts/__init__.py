@@ -27,9 +27,11 @@ class AnswerTexts(BaseModel):
     related_heading: str
     no_value: str = Field(description="a refusal's reason: {asked} of {focus} is not stated")
     nearby_intro: str
+    document_kind: str
     contradiction: str
     asked: dict[str, str] = Field(description="how a refusal names each asked type ('amount' → 'số tiền')")
     per: str = Field(description="' cho mỗi {unit}' after the asked type when a value per unit is asked")
+    frame_labels: dict[str, str] = Field(description="frame.asked → how frame.label names it")
 
 
 class ErrorTexts(BaseModel):
@@ -234,6 +236,22 @@ class ApiTexts(BaseModel):
     sets: dict[str, str] = Field(description="the built-in question sets' names")
 
 
+class ConfigTexts(BaseModel):
+    """Settings, data files or components set up wrongly."""
+
+    protect_reads_without_key: str
+    unknown_environment: str
+    did_you_mean: str
+    vocabulary_list: str
+    vocabulary_cue_order: str
+    vocabulary_asked: str
+    glossary_term: str
+    glossary_twice: str
+    fact_matcher: str
+    embedding_backend: str
+    onnx_dir: str
+
+
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
@@ -242,6 +260,7 @@ class Prompts(BaseModel):
     index: IndexTexts
     cli: CliTexts
     api: ApiTexts
+    config: ConfigTexts
     llm: LLMPrompts
     web: WebTexts
     training: TrainingTexts

