@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from assistant.answer.scoring import EvidenceScorer
 from assistant.retrieval.frame import QuestionFrame, project_of
+from assistant.retrieval.query import names_project
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Fact, Sentence
 from prompts import get_prompts
@@ -50,12 +51,7 @@ def _sentence_of(chunk: Chunk, fact: Fact) -> Sentence | None:
 
 
 def _in_path(chunk: Chunk, name: str) -> bool:
-    return _names(SECTION_SEPARATOR.join(chunk.section_path), name)
-
-
-def _names(text: str, name: str) -> bool:
-    """ "Dự án 3" is named in "d) Dự án 3: …" but not in "Dự án 31"."""
-    return re.search(rf"(?<!\w){re.escape(fold(name))}(?!\d)", fold(text)) is not None
+    return names_project(SECTION_SEPARATOR.join(chunk.section_path), name)
 
 
 class FactMatcher:
@@ -87,7 +83,7 @@ class FactMatcher:
                     continue
                 # the project asked is the section the fact is under, or the one its sentence names
                 # ("Phòng Nông nghiệp và PTNT: chủ trì … Tiểu dự án 1 Dự án 3" under "Tổ chức thực hiện")
-                if not all(_in_path(chunk, name) or _names(fact.text, name) for name in projects):
+                if not all(_in_path(chunk, name) or names_project(fact.text, name) for name in projects):
                     continue
                 sentence = _sentence_of(chunk, fact)
                 if sentence is None:

@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     settings = settings or (service.settings if service else get_settings())  # refuses misspelt GNBV_ variables
     service = service or AssistantService(settings)
     worker = IngestWorker(
-        service.store, JobQueue(settings.data_dir / "jobs.sqlite"), settings.server, get_prompts().jobs
+        service.store, JobQueue(settings.layout.jobs), settings.server, get_prompts().jobs
     )
 
     @asynccontextmanager
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     )
     app.state.chat = ChatService(service, conversations)
     app.state.worker = worker
-    app.state.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+    app.state.feedback = FeedbackStore(settings.layout.feedback)
     install_error_handlers(app)
     if settings.server.cors_origins:
         app.add_middleware(

@@ -155,7 +155,7 @@ async def upload(
     errors, settings = prompts.errors, service.settings
     name, data = await _uploaded_file(request, settings.server.max_upload_bytes, prompts)
     doc_id = upload_doc_id(name)
-    uploads = (settings.data_dir / "uploads").resolve()
+    uploads = (settings.layout.uploads).resolve()
     current = service.document_path(doc_id)
     if current is not None and uploads not in current.resolve().parents:
         raise HTTPException(status.HTTP_409_CONFLICT, errors.document_protected.format(doc_id=doc_id))
