@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
-from assistant.index.lexical import SectionIndex
 from assistant.index.snapshot import IndexSnapshot
 from assistant.index.store import Store
+from assistant.retrieval.boost import Booster
 from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
 from assistant.retrieval.learned import LearnedRanker
-from assistant.retrieval.query import QueryAnalyzer, QueryIntent, mentions_field, names_project
+from assistant.retrieval.query import QueryAnalyzer, QueryIntent
+from assistant.retrieval.retrievers import DenseRetriever, Hits, PassageBM25Retriever, SectionBM25Retriever
 from core.settings import RetrievalSettings
 from core.text import fold
 from ingest.models import Chunk, DocumentMeta
@@ -64,6 +65,10 @@ class HybridSearch:
         (what the ranker is trained on)."""
         self.store = store
         self.settings = settings
+        self.dense = DenseRetriever(store, settings.dense_k)
+        self.passages = PassageBM25Retriever(store, settings.lexical_k)
+        self.section_lists = SectionBM25Retriever(store, settings.section_k)
+        self.booster = Booster(settings)
         lexical = {
             "lexical": settings.lexical_weight,
             "section": settings.section_weight,
@@ -92,38 +97,31 @@ class HybridSearch:
             return result
         analysed = time.perf_counter()
 
-        vector = self.store.embeddings.embed_query(question)
-        embedded = time.perf_counter()
-        dense_hits = dict(self.store.dense_search(vector, self.settings.dense_k, allowed))
+        dense = self.dense.run(question, allowed)
         dense_done = time.perf_counter()
-        lexical_ids = self.store.catalog.chunk_ids_of(allowed) if allowed is not None else None
-        lexical_hits = dict(snapshot.lexical.search(question, self.settings.lexical_k, lexical_ids))
-        rankings: dict[str, list[Ranked]] = {"dense": list(dense_hits), "lexical": list(lexical_hits)}
-        section_hits: dict[str, float] = {}
+        lexical = self.passages.run(snapshot, question, allowed)
+        lists = {"dense": dense, "lexical": lexical}
         if self._sectioned:
-            sections = self.sections(snapshot)
-            hits = sections.search(question, self.settings.section_k, allowed)
-            rankings["section"] = [sections.members[s] for s, _ in hits]
-            section_hits = {i: score for s, score in hits for i in sections.members[s]}
-            best = sections.by_best_passage(lexical_hits)[: self.settings.section_k]
-            rankings["section_best"] = [sections.members[s] for s in best]
+            lists["section"], lists["section_best"] = self.section_lists.run(snapshot, question, allowed, lexical)
         lexical_done = time.perf_counter()
 
         fusion = self.fusion if intent.has_diacritics else self.folded_fusion
+        rankings = {name: hits.ranking for name, hits in lists.items()}
         fused = fusion.run(rankings)
         chunks = self.store.catalog.chunks_by_id([i for i, _ in fused])  # drops ids the catalog no longer has
         ranks = _ranks(rankings)
+        section = lists.get("section", Hits())
         scored = []
         for i, score in fused:
             if i in chunks:
-                boosted = score * self._boost(chunks[i], documents, intent)
+                boosted = score * self.booster.run(chunks[i], documents.get(chunks[i].doc_id), intent)
                 scored.append(
                     ScoredChunk(
                         chunks[i],
                         boosted,
-                        dense_hits.get(i),
-                        lexical_hits.get(i),
-                        section_hits.get(i),
+                        dense.scores.get(i),
+                        lexical.scores.get(i),
+                        section.scores.get(i),
                         boosted,
                         {name: found[i] for name, found in ranks.items() if i in found},
                     )
@@ -135,17 +133,11 @@ class HybridSearch:
         done = time.perf_counter()
         result.timings_ms = {
             "analyse": (analysed - started) * 1000,
-            "embed": (embedded - analysed) * 1000,
-            "dense": (dense_done - embedded) * 1000,
+            "dense": (dense_done - analysed) * 1000,  # the question's embedding and the vector search
             "lexical": (lexical_done - dense_done) * 1000,
             "fuse": (done - lexical_done) * 1000,
         }
         return result
-
-    def sections(self, snapshot: IndexSnapshot | None = None) -> SectionIndex:
-        """BM25 over the collection's whole sections, built once per index snapshot."""
-        snapshot = snapshot or self.store.snapshot()
-        return snapshot.derived("sections", lambda s: SectionIndex.build(s.chunks, self.store.analyzer))
 
     def analyze(self, question: str) -> QueryIntent:
         return self._analyzer(self.store.snapshot()).run(question)
@@ -164,20 +156,6 @@ class HybridSearch:
         if filters is not None and not filters.is_empty():
             return {d for d, meta in documents.items() if filters.matches(meta)}
         return intent.doc_ids
-
-    def _boost(self, chunk: Chunk, documents: dict[str, DocumentMeta], intent: QueryIntent) -> float:
-        boost = 1.0
-        meta = documents.get(chunk.doc_id)
-        if intent.years and meta is not None and set(intent.years) & set(meta.years):
-            boost *= self.settings.year_boost
-        path = fold(" ".join(chunk.section_path))
-        if intent.projects and all(names_project(path, p) for p in intent.projects):
-            boost *= self.settings.structure_boost
-        if intent.field and (chunk.field == intent.field or mentions_field(path, intent.field)):
-            boost *= self.settings.structure_boost
-        if intent.answer_shape is not None and intent.answer_shape.search(chunk.text):
-            boost *= self.settings.structure_boost
-        return boost
 
 
 def _ranks(rankings: dict[str, list[Ranked]]) -> dict[str, dict[str, int]]:
