@@ -138,6 +138,12 @@ class AnswerSettings(Section):
         0.85, gt=0, le=1, description="facts scoring at least this share of the best one are stated too"
     )
     fact_pool: int = Field(8, ge=1, le=50, description="top passages whose facts may answer, besides the scope's")
+    gate_dir: Path | None = Field(
+        PROJECT_ROOT / "corpus" / "gate",
+        description="the learned answerability gate (gate.lgb + gate.json, `python -m eval gate --save`): refuses "
+        "what the documents cannot answer from the frame, retrieval and facts; a folder without the model, or "
+        "none, leaves the lexical gate (min_fact_score) alone",
+    )
     quoted_passages: int = Field(
         3, ge=1, le=20, description="top passages the extractive answer quotes from (and whose years count as covered)"
     )
