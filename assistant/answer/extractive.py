@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from assistant.answer.facts import FactMatch, FactMatcher, contradictions
+from assistant.answer.gate import AnswerabilityGate
 from assistant.answer.models import Answer, AnswerLine, Citation, Suggestion
 from assistant.answer.scoring import EvidenceScorer
 from assistant.retrieval.frame import VALUE_TYPES, FrameReader, QuestionFrame
@@ -153,7 +154,10 @@ class ExtractiveComposer:
         self.prompts = prompts
         self.settings = settings
         self.frames = frames or FrameReader()
-        self.facts = FactMatcher(scorer, settings.min_fact_score, settings.narrower_fact_weight)
+        # the learned gate reads every fitting fact; without its model the lexical floor drops the weak ones
+        gate_dir = settings.gate_dir if settings.typed_facts else None  # the eval baseline composer keeps its old gate
+        self.gate = AnswerabilityGate(scorer, settings.min_fact_score, gate_dir)
+        self.facts = FactMatcher(scorer, self.gate.fact_floor, settings.narrower_fact_weight)
 
     def run(
         self,
@@ -171,14 +175,17 @@ class ExtractiveComposer:
         refusal = self._refusal_reason(result, picks, documents)
         if refusal is not None:
             return self.refuse(result, documents, refusal, frame, nearby=picks if not refusal else [])
-        if frame.asked in VALUE_TYPES and self.settings.typed_facts:
-            pool = self.value_pool(result, scope_chunks)
-            matches = self.facts.run(question, frame, pool, documents)
-            if not matches:
-                asked = self.prompts.answer.asked.get(frame.asked, frame.asked)
-                per = self.prompts.answer.per.format(unit=frame.per) if frame.per else ""
-                reason = self.prompts.answer.no_value.format(asked=asked, per=per)
-                return self.refuse(result, documents, reason, frame, nearby=self._nearby(frame, pool))
+        value = frame.asked in VALUE_TYPES and self.settings.typed_facts
+        pool = self.value_pool(result, scope_chunks) if value else []
+        matches = self.facts.run(question, frame, pool, documents) if value else []
+        if not self.gate.run(question, frame, result, matches, value).answerable:
+            if not value:
+                return self.refuse(result, documents, "", frame, nearby=picks)
+            asked = self.prompts.answer.asked.get(frame.asked, frame.asked)
+            per = self.prompts.answer.per.format(unit=frame.per) if frame.per else ""
+            reason = self.prompts.answer.no_value.format(asked=asked, per=per)
+            return self.refuse(result, documents, reason, frame, nearby=self._nearby(frame, pool))
+        if value:
             return self._compose_values(matches, picks, documents, frame)
         return self._compose(picks, documents, frame, terms)
 
