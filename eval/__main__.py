@@ -114,7 +114,9 @@ def calibrate(
     from eval.metrics import GateCase, best_threshold, refusal_sweep
 
     settings = get_settings().with_data_dir(data_dir)
-    settings = settings.model_copy(update={"answer": settings.answer.model_copy(update={"min_evidence_score": 0.0})})
+    # the learned gate off: the sweep is of the lexical evidence score
+    opened = settings.answer.model_copy(update={"min_evidence_score": 0.0, "gate_dir": None})
+    settings = settings.model_copy(update={"answer": opened})
     service = ensure_index(settings)
     composer, documents = service.composer(), service.documents()
     loaded, _ = _questions(questions)
@@ -139,7 +141,8 @@ def _calibrate_facts(settings: Settings, split: str, save: bool) -> None:
     from eval.harness import ensure_index
     from eval.split import select
 
-    opened = settings.model_copy(update={"answer": settings.answer.model_copy(update={"min_fact_score": 0.0})})
+    gate_open = {"min_fact_score": 0.0, "gate_dir": None}
+    opened = settings.model_copy(update={"answer": settings.answer.model_copy(update=gate_open)})
     loaded, _, _ = select(split, settings.corpus_dir)
     points = calibration.sweep(calibration.replay(ensure_index(opened), loaded))
     for p in points:
@@ -150,6 +153,28 @@ def _calibrate_facts(settings: Settings, split: str, save: bool) -> None:
     if save:
         calibration.save(chosen, split)
         console.print(f"đã ghi {calibration.CALIBRATION_FILE}")
+
+
+@app.command()
+def gate(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    save: Annotated[bool, typer.Option("--save", help="ghi mô hình vào answer.gate_dir (corpus/gate/)")] = False,
+) -> None:
+    """Cổng trả lời học được (LightGBM): huấn luyện trên dev, kiểm chứng chéo, so với cổng từ vựng trên dev và test."""
+    from eval import gate as answerability
+    from eval.harness import ensure_index
+    from eval.split import select
+
+    settings = get_settings().with_data_dir(data_dir)
+    # the gate open: no model, every fitting fact kept (its score is a feature, and the lexical gate's signal)
+    opened = settings.answer.model_copy(update={"min_fact_score": 0.0, "gate_dir": None})
+    service = ensure_index(settings.model_copy(update={"answer": opened}))
+    dev, test = (answerability.replay(service, select(split, settings.corpus_dir)[0]) for split in ("dev", "test"))
+    folder = settings.answer.gate_dir if save else None
+    if save and folder is None:
+        raise typer.BadParameter("answer.gate_dir trống: không biết ghi mô hình vào đâu")
+    for line in answerability.report(dev, test, settings.answer.min_fact_score, folder):
+        console.print(line)
 
 
 @app.command()

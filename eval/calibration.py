@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.conversation import ConversationStore
-from assistant.retrieval.frame import VALUE_TYPES
 from assistant.service import AssistantService
 from eval.dataset import Question
 
@@ -37,25 +35,11 @@ class GatePoint:
 
 
 def replay(service: AssistantService, questions: list[Question]) -> list[GateReplay]:
-    """Each question asked with the gate open (``min_fact_score`` 0): its best fitting fact's score."""
-    if service.settings.answer.min_fact_score != 0:
-        raise ValueError("replay needs a service built with answer.min_fact_score = 0")
-    by_id = {q.id: q for q in questions}
-    replays = []
-    for question in questions:
-        conversation = ConversationStore().get_or_create(None)
-        if question.previous and question.previous in by_id:
-            service.ask(by_id[question.previous].question, conversation=conversation)
-        outcome = service.ask(question.question, conversation=conversation)
-        answer, frame, search = outcome.answer, outcome.answer.frame, outcome.search
-        best = None
-        if frame is not None and frame.asked in VALUE_TYPES and not answer.refused and search is not None:
-            composer = service.composer()
-            pool = composer.value_pool(search, service.scope_chunks(outcome.effective_question, frame, search))
-            matches = composer.facts.run(outcome.effective_question, frame, pool, service.documents())
-            best = matches[0].score if matches else 0.0
-        replays.append(GateReplay(question.answerable, answer.refused, best))
-    return replays
+    """Each question asked with the gate open (``min_fact_score`` 0, no learned gate): its best fitting fact's
+    score (the replay of ``eval.gate``, which also reads the learned gate's features)."""
+    from eval.gate import replay as asked_open
+
+    return [GateReplay(r.answerable, r.refused_anyway, r.best_fact) for r in asked_open(service, questions)]
 
 
 def sweep(replays: list[GateReplay], thresholds: tuple[float, ...] = THRESHOLDS) -> list[GatePoint]:
