@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import httpx
 
 from assistant.bench import percentile
+from prompts import get_prompts
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -149,7 +150,7 @@ async def _hostile_upload(url: str, key: str, timeout_s: float) -> str:
             if job["status"] not in ("queued", "running"):
                 return f"{job['status']} sau {time.perf_counter() - started:.1f} s: {job.get('message') or ''}"[:200]
             await asyncio.sleep(0.5)
-    return f"chưa xong sau {timeout_s:.0f} s"
+    return get_prompts().cli.upload_unfinished.format(seconds=f"{timeout_s:.0f}")
 
 
 async def _sample_rss(pid: int | None, into: list[float], stop: asyncio.Event) -> None:

@@ -11,8 +11,10 @@ from rich.console import Console
 
 from core.settings import Settings, get_settings
 from eval.dataset import QUESTION_DIR, Question, load_files
+from prompts import get_prompts
 
-app = typer.Typer(help="Đánh giá Trợ lý GNBV trên bộ câu hỏi.")
+TEXTS = get_prompts().evaluation  # read when the commands are declared: their option help is in it
+app = typer.Typer(help=TEXTS.app)
 console = Console()
 RUNS = Path(__file__).with_name("runs")
 
@@ -24,23 +26,19 @@ def _questions(files: list[Path] | None) -> tuple[list[Question], list[Path]]:
     paths = files or sorted(QUESTION_DIR.glob("*.jsonl"))
     questions, errors = load_files(paths, get_settings().corpus_dir)
     for error in errors:
-        console.print(f"[yellow]bỏ qua {error}[/yellow]")
+        console.print(f"[yellow]{TEXTS.skipped.format(error=error)}[/yellow]")
     return questions, paths
 
 
 @app.command()
 def run(
-    questions: Annotated[list[Path] | None, typer.Option("--questions", help="JSONL, CSV hoặc XLSX")] = None,
-    split: Annotated[
-        SplitChoice, typer.Option(help="bộ dựng sẵn: dev, test, smoke (structured.jsonl) hoặc all")
-    ] = "all",
-    url: Annotated[str | None, typer.Option(help="đánh giá máy chủ đang chạy thay vì trong tiến trình")] = None,
+    questions: Annotated[list[Path] | None, typer.Option("--questions", help=TEXTS.help["run.questions"])] = None,
+    split: Annotated[SplitChoice, typer.Option(help=TEXTS.help["run.split"])] = "all",
+    url: Annotated[str | None, typer.Option(help=TEXTS.help["run.url"])] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    out: Annotated[Path | None, typer.Option(help="thư mục kết quả")] = None,
+    out: Annotated[Path | None, typer.Option(help=TEXTS.help["run.out"])] = None,
     baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
-    save_baseline: Annotated[
-        bool, typer.Option("--save-baseline", help="ghi số đo của hệ thống vào eval/baseline.json (cổng hồi quy)")
-    ] = False,
+    save_baseline: Annotated[bool, typer.Option("--save-baseline", help=TEXTS.help["run.save_baseline"])] = False,
 ) -> None:
     """Chạy bộ câu hỏi, so với ba hệ thống cơ sở, ghi báo cáo; so từng câu với lần chạy trước."""
     from eval.harness import run as run_eval
@@ -58,16 +56,16 @@ def run(
         set_name = f"built-in:{split}"
         unsplit = sorted(i for i, label in labels.items() if label == "unsplit")
         if unsplit:
-            console.print(f"[yellow]{len(unsplit)} câu chưa có trong eval/splits (chạy python -m eval split)[/yellow]")
+            console.print(f"[yellow]{TEXTS.unsplit.format(count=len(unsplit))}[/yellow]")
     result = run_eval(settings, loaded, files, url, baselines, labels, split)
     folder = save(result, out or RUNS / time.strftime("%Y%m%d-%H%M%S"))
     console.print(markdown(result))
-    console.print(f"Đã ghi {folder}")
+    console.print(TEXTS.written.format(path=folder))
     store = EvalStore(settings.layout.eval_runs)
     console.print(changes_report(store, record(store, result, set_name)))
     if save_baseline:
         write_baseline(result, files, BASELINE_FILE)
-        console.print(f"Đã ghi {BASELINE_FILE}")
+        console.print(TEXTS.written.format(path=BASELINE_FILE))
 
 
 @app.command("split")
@@ -81,7 +79,8 @@ def split_command() -> None:
     sides = write(loaded, SPLIT_DIR)
     category = {q.id: q.category for q in loaded}
     for name, ids in sides.items():
-        console.print(f"{name}: {len(ids)} câu", dict(sorted(Counter(category[i] for i in ids).items())))
+        by_category = dict(sorted(Counter(category[i] for i in ids).items()))
+        console.print(TEXTS.split_size.format(name=name, count=len(ids)), by_category)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -102,12 +101,10 @@ def compare(run_a: Path, run_b: Path) -> None:
 
 @app.command()
 def calibrate(
-    questions: Annotated[list[Path] | None, typer.Option("--questions", help="JSONL, CSV hoặc XLSX")] = None,
+    questions: Annotated[list[Path] | None, typer.Option("--questions", help=TEXTS.help["calibrate.questions"])] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    facts_split: Annotated[
-        str, typer.Option("--facts-split", help="bộ dùng để hiệu chỉnh ngưỡng giá trị (min_fact_score)")
-    ] = "dev",
-    save: Annotated[bool, typer.Option("--save", help="ghi ngưỡng giá trị vào eval/calibration.json")] = False,
+    facts_split: Annotated[str, typer.Option("--facts-split", help=TEXTS.help["calibrate.facts_split"])] = "dev",
+    save: Annotated[bool, typer.Option("--save", help=TEXTS.help["calibrate.save"])] = False,
 ) -> None:
     """Chọn ngưỡng từ chối: quét ngưỡng trên điểm bằng chứng, báo recall và tỷ lệ từ chối nhầm."""
     from eval.harness import ensure_index
@@ -127,11 +124,11 @@ def calibrate(
         scores.append(GateCase(q.answerable, composer.evidence_score(q.question, result), forced))
     sweep = refusal_sweep(scores)
     for t in sweep:
-        console.print(f"ngưỡng {t.threshold:.2f}: refusal recall {t.recall:.3f}, false refusals {t.false_rate:.3f}")
+        console.print(TEXTS.threshold.format(threshold=t.threshold, recall=t.recall, false_rate=t.false_rate))
     best = best_threshold(sweep)
     if best:
-        figures = f"recall {best.recall:.3f}, từ chối nhầm {best.false_rate:.3f}"
-        console.print(f"[bold]Ngưỡng đề xuất {best.threshold:.2f}: {figures}[/bold]")
+        proposed = TEXTS.proposed.format(threshold=best.threshold, recall=best.recall, false_rate=best.false_rate)
+        console.print(f"[bold]{proposed}[/bold]")
     _calibrate_facts(get_settings().with_data_dir(data_dir), facts_split, save)
 
 
@@ -149,10 +146,10 @@ def _calibrate_facts(settings: Settings, split: str, save: bool) -> None:
         figures = f"refusal recall {p.refusal_recall:.3f}, false refusals {p.false_refusals:.3f}"
         console.print(f"min_fact_score {p.threshold:.2f}: {figures}")
     chosen = calibration.best(points)
-    console.print(f"[bold]min_fact_score đề xuất ({split}): {chosen.threshold:.2f}[/bold]")
+    console.print(f"[bold]{TEXTS.proposed_fact_score.format(split=split, threshold=chosen.threshold)}[/bold]")
     if save:
         calibration.save(chosen, split)
-        console.print(f"đã ghi {calibration.CALIBRATION_FILE}")
+        console.print(TEXTS.saved.format(path=calibration.CALIBRATION_FILE))
 
 
 @app.command()
@@ -189,13 +186,13 @@ def alqac(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -
 @app.command()
 def ranking(
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    alqac_data_dir: Annotated[Path | None, typer.Option("--alqac-data-dir", help="mặc định <data-dir>/alqac")] = None,
-    alqac_questions: Annotated[
-        list[Path] | None, typer.Option("--alqac-questions", help="tệp câu hỏi dạng ALQAC (mặc định: bộ huấn luyện)")
+    alqac_data_dir: Annotated[
+        Path | None, typer.Option("--alqac-data-dir", help=TEXTS.help["ranking.alqac_data_dir"])
     ] = None,
-    save_ranker: Annotated[
-        bool, typer.Option("--save-ranker", help="ghi mô hình LambdaRank (dev + ALQAC train) vào thư mục dữ liệu")
-    ] = False,
+    alqac_questions: Annotated[
+        list[Path] | None, typer.Option("--alqac-questions", help=TEXTS.help["ranking.alqac_questions"])
+    ] = None,
+    save_ranker: Annotated[bool, typer.Option("--save-ranker", help=TEXTS.help["ranking.save_ranker"])] = False,
 ) -> None:
     """So các bộ xếp hạng: hit@1/5/10, MRR, độ trễ p50 trên bộ viết tay (dev, test) và ALQAC."""
     from eval.ranking import run_ranking

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_va
 
 from core.text import APOSTROPHES, fold
 from core.verbatim import normalize_for_match
+from prompts import get_prompts
 
 Category = Literal[
     "beneficiaries",
@@ -102,9 +103,9 @@ class Evidence(BaseModel):
             return self
         path = Path(corpus_dir) / self.doc
         if not path.is_file():
-            raise ValueError(f"không có tài liệu {self.doc} trong kho văn bản")
+            raise ValueError(get_prompts().dataset.no_document.format(doc=self.doc))
         if normalize_for_match(self.quote) not in _document_text(path):
-            raise ValueError(f"trích dẫn không có nguyên văn trong {self.doc}: {self.quote[:60]!r}")
+            raise ValueError(get_prompts().dataset.quote_not_verbatim.format(doc=self.doc, quote=self.quote[:60]))
         return self
 
 
@@ -131,26 +132,27 @@ class Question(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:
+        texts = get_prompts().dataset
         if self.category == "unanswerable" and (self.evidence or self.must_include):
-            raise ValueError("câu hỏi không có đáp án (unanswerable) phải để trống evidence và must_include")
+            raise ValueError(texts.unanswerable_with_evidence)
         if self.category in ANSWERABLE:
             if not self.evidence:
-                raise ValueError("câu hỏi có đáp án nhưng thiếu bằng chứng (evidence)")
+                raise ValueError(texts.no_evidence)
             if not self.must_include:
-                raise ValueError("câu hỏi có đáp án nhưng thiếu ý bắt buộc (must_include)")
+                raise ValueError(texts.no_must_include)
         if self.category == "contradiction" and len(self.evidence) < 2:
-            raise ValueError("câu hỏi về mâu thuẫn (contradiction) cần ít nhất 2 trích dẫn, một cho mỗi bên")
+            raise ValueError(texts.contradiction_one_side)
         if self.nearby and self.category != "unanswerable":
-            raise ValueError("nearby chỉ dành cho câu hỏi không có đáp án (unanswerable)")
+            raise ValueError(texts.nearby_answerable)
         if self.previous == self.id:
-            raise ValueError("previous không được trỏ vào chính câu hỏi này")
+            raise ValueError(texts.previous_self)
         if self.style == "no_diacritics" and has_diacritics(self.question):
-            raise ValueError("kiểu no_diacritics nhưng câu hỏi còn dấu hoặc chữ đ")
+            raise ValueError(texts.diacritics_left)
         # A key fact the quotes do not contain cannot be checked against the source: the key would be unfounded.
         quotes = " ".join(normalize_for_match(e.quote) for e in self.evidence)
         missing = [fact for fact in self.must_include if normalize_for_match(fact) not in quotes]
         if self.evidence and missing:
-            raise ValueError(f"ý bắt buộc không có trong trích dẫn: {missing}")
+            raise ValueError(texts.must_include_unquoted.format(missing=missing))
         return self
 
     @property
@@ -170,25 +172,29 @@ class RowError(BaseModel):
     file: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}, dòng {self.row}: {self.message}" if self.file else f"dòng {self.row}: {self.message}"
+        texts = get_prompts().dataset
+        if self.file:
+            return texts.file_row.format(file=self.file, row=self.row, message=self.message)
+        return texts.row.format(row=self.row, message=self.message)
 
 
 def _vietnamese(error: ValidationError) -> str:
     """pydantic's messages are English; officers who fix the sheet read Vietnamese."""
+    texts = get_prompts().dataset
     parts = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"])
         kind, ctx = item["type"], item.get("ctx", {})
         if kind == "missing":
-            text = "thiếu trường"
+            text = texts.missing_field
         elif kind == "literal_error":
-            text = f"giá trị {item['input']!r} không hợp lệ, phải là một trong: {ctx.get('expected')}"
+            text = texts.not_one_of.format(value=item["input"], expected=ctx.get("expected"))
         elif kind == "string_too_short":
-            text = "để trống hoặc quá ngắn"
+            text = texts.too_short
         elif kind == "value_error":
             text = str(ctx.get("error", item["msg"]))
         elif kind.endswith("_type"):
-            text = f"sai kiểu dữ liệu ({kind.removesuffix('_type')} được mong đợi)"
+            text = texts.wrong_type.format(kind=kind.removesuffix("_type"))
         else:
             text = item["msg"]
         parts.append(f"{where}: {text}" if where else text)
@@ -206,9 +212,9 @@ def _jsonl_rows(path: Path) -> list[Row]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            rows.append((number, f"JSON không hợp lệ ({error.msg}, cột {error.colno})"))
+            rows.append((number, get_prompts().dataset.json_invalid.format(error=error.msg, column=error.colno)))
             continue
-        rows.append((number, record if isinstance(record, dict) else "dòng không phải một đối tượng JSON {...}"))
+        rows.append((number, record if isinstance(record, dict) else get_prompts().dataset.not_an_object.format()))
     return rows
 
 
@@ -224,10 +230,10 @@ def _table_rows(table: Iterable[Sequence[Any]]) -> list[Row]:
             header = [v.strip() for v in values]
             missing = [c for c in REQUIRED if c not in header]
             if missing:
-                return [(number, f"dòng tiêu đề thiếu cột: {', '.join(missing)}")]
+                return [(number, get_prompts().dataset.header_missing.format(columns=", ".join(missing)))]
             continue
         if len(values) > len(header) and any(v.strip() for v in values[len(header) :]):
-            rows.append((number, "dòng có nhiều ô hơn số cột của tiêu đề"))
+            rows.append((number, get_prompts().dataset.too_many_cells))
             continue
         rows.append((number, {h: v for h, v in zip(header, values, strict=False) if h and v.strip()}))
     return rows
@@ -249,7 +255,7 @@ def _rows(path: Path) -> list[Row]:
             return _table_rows(sheet.iter_rows(values_only=True)) if sheet is not None else []
         finally:
             book.close()  # read-only workbooks keep the file open until closed
-    raise ValueError(f"Định dạng bộ câu hỏi không hỗ trợ: {path.name} (dùng .jsonl, .csv, .xlsx)")
+    raise ValueError(get_prompts().dataset.unsupported.format(name=path.name, suffixes=".jsonl, .csv, .xlsx"))
 
 
 def _decode_lists(record: dict[str, Any]) -> dict[str, Any]:
@@ -260,7 +266,7 @@ def _decode_lists(record: dict[str, Any]) -> dict[str, Any]:
             try:
                 record[key] = json.loads(value) if value.strip() else []
             except json.JSONDecodeError as error:
-                raise ValueError(f"{key}: JSON không hợp lệ ({error.msg})") from error
+                raise ValueError(get_prompts().dataset.cell_json_invalid.format(key=key, error=error.msg)) from error
     return record
 
 
@@ -276,7 +282,7 @@ def _load(path: Path, corpus_dir: Path, taken: dict[str, str]) -> tuple[list[Que
     try:
         rows = _rows(path)
     except (OSError, UnicodeDecodeError, zipfile.BadZipFile, csv.Error) as error:
-        return [], [RowError(file=path.name, row=0, message=f"không đọc được tệp ({error})")]
+        return [], [RowError(file=path.name, row=0, message=get_prompts().dataset.unreadable.format(error=error))]
     for row, record in rows:
         if isinstance(record, str):
             errors.append(RowError(file=path.name, row=row, message=record))
@@ -290,10 +296,10 @@ def _load(path: Path, corpus_dir: Path, taken: dict[str, str]) -> tuple[list[Que
             errors.append(RowError(file=path.name, row=row, message=str(error)))
             continue
         if question.id in taken:
-            message = f"mã câu hỏi {question.id} trùng với {taken[question.id]}"
+            message = get_prompts().dataset.duplicate_id.format(id=question.id, first=taken[question.id])
             errors.append(RowError(file=path.name, row=row, message=message))
             continue
-        taken[question.id] = f"{path.name} dòng {row}"
+        taken[question.id] = get_prompts().dataset.where.format(file=path.name, row=row)
         questions.append(question)
         rows_of[question.id] = row
     return _pairs_checked(path, questions, errors, rows_of)
@@ -309,9 +315,9 @@ def _pairs_checked(
         first = by_id.get(question.previous) if question.previous else None
         message = None
         if question.previous and first is None:
-            message = f"previous: không có câu hỏi mã {question.previous} trong {path.name}"
+            message = get_prompts().dataset.no_previous.format(previous=question.previous, file=path.name)
         elif first is not None and first.previous:
-            message = f"previous: câu {first.id} đã là lượt thứ hai, không thể mở đầu hội thoại"
+            message = get_prompts().dataset.previous_is_second.format(id=first.id)
         if message:
             errors.append(RowError(file=path.name, row=rows_of[question.id], message=message))
         else:
@@ -348,9 +354,10 @@ def counts(questions: list[Question]) -> dict[str, Any]:
 
 
 def validate_cli(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval validate", description="Kiểm tra bộ câu hỏi đánh giá.")
-    parser.add_argument("files", nargs="*", type=Path, help="tệp .jsonl/.csv/.xlsx (mặc định: eval/questions/*.jsonl)")
-    parser.add_argument("--corpus", type=Path, default=None, help="thư mục văn bản (mặc định: theo cấu hình)")
+    texts = get_prompts().dataset
+    parser = argparse.ArgumentParser(prog="python -m eval validate", description=texts.validate_description)
+    parser.add_argument("files", nargs="*", type=Path, help=texts.validate_files)
+    parser.add_argument("--corpus", type=Path, default=None, help=texts.validate_corpus)
     args = parser.parse_args(argv)
     if args.corpus is None:
         from core.settings import get_settings
@@ -362,12 +369,12 @@ def validate_cli(argv: Sequence[str] | None = None) -> int:
     for error in errors:
         print(error)
     for question_id, run in copied:
-        print(f"{question_id}: câu hỏi chép nguyên {COPY_RUN} từ liền nhau của văn bản: {run!r}")
-    print(f"{len(questions)} câu hỏi hợp lệ, {len(errors) + len(copied)} lỗi")
+        print(texts.copied.format(id=question_id, words=COPY_RUN, run=run))
+    print(texts.summary.format(questions=len(questions), errors=len(errors) + len(copied)))
     summary = counts(questions)
-    print("theo loại:", summary["by_category"])
-    print("theo kiểu:", summary["by_style"])
-    print(f"cặp hỏi tiếp: {summary['follow_up_pairs']}, có nearby: {summary['with_nearby']}")
+    print(texts.by_category, summary["by_category"])
+    print(texts.by_style, summary["by_style"])
+    print(texts.pairs.format(pairs=summary["follow_up_pairs"], nearby=summary["with_nearby"]))
     return 1 if errors or copied else 0
 
 

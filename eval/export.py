@@ -7,35 +7,32 @@ import io
 import json
 
 from eval.store import CHECKS, AnswerRow
+from prompts import get_prompts
 
+_COLUMNS = get_prompts().evaluation.columns
+_BEFORE_CHECKS = ("id", "category", "style", "previous", "question", "answer", "must_include", "response", "refused")
 HEADER = [
-    "mã",
-    "loại",
-    "kiểu",
-    "lượt trước",
-    "câu hỏi",
-    "đáp án chuẩn",
-    "ý bắt buộc",
-    "câu trả lời",
-    "từ chối",
-    "trích dẫn",
-    "đúng (tự động)",
+    *(_COLUMNS[c] for c in (*_BEFORE_CHECKS, "citations", "correct")),
     *CHECKS,
-    "đánh giá của người",
-    "ghi chú",
+    _COLUMNS["judgement"],
+    _COLUMNS["note"],
 ]
 
 
 def _mark(value: bool | None) -> str:
-    return "" if value is None else ("đạt" if value else "không đạt")
+    texts = get_prompts().evaluation
+    return "" if value is None else (texts.passed if value else texts.failed)
 
 
 def rows(answers: list[AnswerRow]) -> list[list[str]]:
+    texts = get_prompts().evaluation
     table = []
     for row in answers:
         question, answer = row.question, row.answer
         citations = "\n".join(
-            f"[{c['n']}] {c['source']} dòng {c['line_start']}–{c['line_end']}: {c['quote']}"
+            texts.citation.format(
+                n=c["n"], source=c["source"], start=c["line_start"], end=c["line_end"], quote=c["quote"]
+            )
             for c in answer["citations"]
         )
         table.append(
@@ -48,7 +45,7 @@ def rows(answers: list[AnswerRow]) -> list[list[str]]:
                 question.get("answer", ""),
                 json.dumps(question.get("must_include", []), ensure_ascii=False),
                 answer.get("answer") or "",
-                "" if answer.get("refused") is None else ("có" if answer["refused"] else "không"),
+                "" if answer.get("refused") is None else (texts.yes if answer["refused"] else texts.no),
                 citations,
                 _mark(row.correct),
                 *(_mark(row.verdicts.get(check)) for check in CHECKS),

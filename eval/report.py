@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from eval.harness import RunResult, sha256
+from prompts import get_prompts
 
 BASELINE_FILE = Path(__file__).with_name("baseline.json")
 GATED = ("hit@5", "key_fact_accuracy", "grounding")
@@ -174,7 +175,7 @@ def compare(run_a: Path, run_b: Path) -> str:
     a, b = (run["systems"] for run in loaded)
     # deltas over different questions measure the questions, not the system: say so
     files = [sorted(run["config"].get("question_files", {}).values()) for run in loaded]
-    warning = "" if files[0] == files[1] else "Lưu ý: hai lần chạy dùng bộ câu hỏi khác nhau.\n\n"
+    warning = "" if files[0] == files[1] else get_prompts().evaluation.different_sets + "\n\n"
     rows = []
     for system in sorted(set(a) & set(b)):
         for metric in [*SUMMARY, *OURS_ONLY]:

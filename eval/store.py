@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from eval.harness import Graded, RunResult
 from eval.metrics import Score
+from prompts import get_prompts
 
 Verdict = Literal["correct", "partly", "wrong", "should_refuse"]
 Change = Literal["better", "worse", "same"]
@@ -174,7 +175,8 @@ class EvalStore:
     def fail_unfinished(self) -> None:
         """A server that restarts has lost the threads of the runs it was making."""
         with self._connect() as db:
-            db.execute("UPDATE runs SET status = 'failed', message = 'máy chủ khởi động lại' WHERE status = 'running'")
+            message = get_prompts().evaluation.server_restarted
+            db.execute("UPDATE runs SET status = 'failed', message = ? WHERE status = 'running'", (message,))
 
     def runs(self) -> list[Run]:
         with self._connect() as db:
@@ -320,30 +322,43 @@ def record(store: EvalStore, result: RunResult, set_name: str) -> Run:
 
 def changes_report(store: EvalStore, run: Run) -> str:
     """What `python -m eval run` prints after its tables: question by question against the previous run."""
+    texts = get_prompts().evaluation
     rows = store.answers(run.run_id)
     lines = []
     previous = store.previous(run)
     if previous is None:
-        lines.append(f"Lần chạy {run.run_id}: chưa có lần chạy trước trên bộ {run.set_name} để so sánh.")
+        lines.append(texts.no_previous_run.format(run_id=run.run_id, set_name=run.set_name))
     else:
         changes = compare(store.answers(previous.run_id), rows)
         tally = Counter(c.change for c in changes)
         lines.append(
-            f"So với lần chạy {previous.run_id} ({previous.created}, commit {previous.commit_id[:8]}): "
-            f"tốt hơn {tally['better']}, kém hơn {tally['worse']}, như cũ {tally['same']}"
+            texts.against_previous.format(
+                run_id=previous.run_id,
+                created=previous.created,
+                commit=previous.commit_id[:8],
+                better=tally["better"],
+                worse=tally["worse"],
+                same=tally["same"],
+            )
         )
-        marks = {True: "đạt", False: "không đạt", None: "–"}
+        marks = {True: texts.passed, False: texts.failed, None: "–"}
         for change in changes:
             if change.change != "same":
                 moved = ", ".join(f"{k} {marks[a]} → {marks[b]}" for k, (a, b) in change.checks.items())
-                verdict = f"đúng {marks[change.before]} → {marks[change.after]}"
+                verdict = texts.verdict.format(before=marks[change.before], after=marks[change.after])
                 lines.append(f"  {change.change:>6} {change.question_id}: {verdict}; {moved}")
     human = human_accuracy(rows)
     if human is None:
-        lines.append("Chưa có đánh giá của người cho các câu trả lời này.")
+        lines.append(texts.no_human_judgement)
     else:
         lines.append(
-            f"Người đánh giá {human['judged']} câu: đúng {human['correct']}, đúng một phần {human['partly']}, "
-            f"sai {human['wrong']}, lẽ ra phải từ chối {human['should_refuse']}; độ chính xác {human['accuracy']:.3f}"
+            texts.human_judgement.format(
+                judged=human["judged"],
+                correct=human["correct"],
+                partly=human["partly"],
+                wrong=human["wrong"],
+                should_refuse=human["should_refuse"],
+                accuracy=human["accuracy"],
+            )
         )
     return "\n".join(lines)

@@ -182,6 +182,10 @@ class IngestTexts(BaseModel):
 class IndexTexts(BaseModel):
     lexical_ids: str
     lexical_stale: str
+    mismatch: str
+    settings: str
+    joined: str
+    parts: dict[str, str] = Field(description="the parts of an index's identity a mismatch names")
 
 
 class CliTexts(BaseModel):
@@ -210,6 +214,7 @@ class CliTexts(BaseModel):
     rss: str
     loadtest_title: str
     scale_title: str
+    upload_unfinished: str
     help: dict[str, str] = Field(description="help of each option and argument, by 'command.option'")
     columns: dict[str, str] = Field(description="table headings")
     ingest_status: dict[str, str] = Field(description="a file's ingest status (FileOutcome.status)")
@@ -234,6 +239,7 @@ class ApiTexts(BaseModel):
     tags: dict[str, str] = Field(description="each router's tag in the API description")
     responses: dict[int, str] = Field(description="what each documented error status means")
     sets: dict[str, str] = Field(description="the built-in question sets' names")
+    filters: dict[str, str] = Field(description="the search filters' descriptions")
 
 
 class ConfigTexts(BaseModel):
@@ -252,6 +258,74 @@ class ConfigTexts(BaseModel):
     onnx_dir: str
 
 
+class DatasetTexts(BaseModel):
+    """What is wrong with a question set, and the validator's summary."""
+
+    no_document: str
+    quote_not_verbatim: str
+    unanswerable_with_evidence: str
+    no_evidence: str
+    no_must_include: str
+    contradiction_one_side: str
+    nearby_answerable: str
+    previous_self: str
+    diacritics_left: str
+    must_include_unquoted: str
+    row: str
+    file_row: str
+    missing_field: str
+    not_one_of: str
+    too_short: str
+    wrong_type: str
+    json_invalid: str
+    not_an_object: str
+    header_missing: str
+    too_many_cells: str
+    unsupported: str
+    cell_json_invalid: str
+    unreadable: str
+    duplicate_id: str
+    where: str
+    no_previous: str
+    previous_is_second: str
+    validate_description: str
+    validate_files: str
+    validate_corpus: str
+    copied: str
+    summary: str
+    by_category: str
+    by_style: str
+    pairs: str
+
+
+class EvaluationTexts(BaseModel):
+    """What the evaluation tells evaluators: run reports, the export, stored runs."""
+
+    server_restarted: str
+    no_previous_run: str
+    against_previous: str
+    passed: str
+    failed: str
+    verdict: str
+    no_human_judgement: str
+    human_judgement: str
+    different_sets: str
+    yes: str
+    no: str
+    citation: str
+    app: str
+    skipped: str
+    unsplit: str
+    written: str
+    split_size: str
+    threshold: str
+    proposed: str
+    proposed_fact_score: str
+    saved: str
+    help: dict[str, str] = Field(description="help of python -m eval's options, by 'command.option'")
+    columns: dict[str, str] = Field(description="the export's headings, the automatic checks' names aside")
+
+
 class Prompts(BaseModel):
     answer: AnswerTexts
     errors: ErrorTexts
@@ -261,6 +335,8 @@ class Prompts(BaseModel):
     cli: CliTexts
     api: ApiTexts
     config: ConfigTexts
+    dataset: DatasetTexts
+    evaluation: EvaluationTexts
     llm: LLMPrompts
     web: WebTexts
     training: TrainingTexts

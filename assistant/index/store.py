@@ -39,10 +39,11 @@ from ingest.embeddings.model import model_id
 from ingest.facts import facts_identity
 from ingest.normalize import NORMALIZER_VERSION
 from ingest.structure import STRUCTURE_VERSION
+from prompts import get_prompts
 
 # Embedding settings that change no vector: how fast, not what.
 _RUNTIME_ONLY = {"batch_size", "onnx_batch_size", "cache_batch", "threads"}
-_LABELS = {"embedding": "mô hình nhúng", "parsing": "cách tách và cắt đoạn văn bản"}
+_LABELED = ("embedding", "parsing")  # the identity's parts a mismatch names: [index.parts] in prompts/vi.toml
 
 
 def index_identity(settings: Settings) -> dict[str, Any]:
@@ -159,14 +160,11 @@ class Store:
         changed: set[str] = set()
         for identity in others.values():
             recorded = json.loads(identity) if identity else {}
-            changed |= {key for key in _LABELS if recorded.get(key) != self.identity[key]}
+            changed |= {key for key in _LABELED if recorded.get(key) != self.identity[key]}
         model = self.identity["embedding"]["model_id"]
-        what = " và ".join(_LABELS[key] for key in sorted(changed)) or "cấu hình"
-        return (
-            f"Chỉ mục tại {self.data_dir} được xây với {what} khác với cấu hình hiện tại (mô hình nhúng: {model}), "
-            "nên không thể trả lời từ chỉ mục này. Hãy nạp lại tài liệu: `python -m assistant ingest` "
-            "(hoặc chạy `python -m assistant serve --ingest`)."
-        )
+        texts = get_prompts().index
+        what = texts.joined.join(texts.parts[key] for key in sorted(changed)) or texts.settings
+        return texts.mismatch.format(directory=self.data_dir, what=what, model=model)
 
     def snapshot(self) -> IndexSnapshot:
         """The index as the catalog is now, with what was derived from it (rebuilt when a document changes)."""

@@ -18,12 +18,13 @@ from assistant.retrieval.retrievers import DenseRetriever, Hits, PassageBM25Retr
 from core.settings import RetrievalSettings
 from core.text import fold
 from ingest.models import Chunk, DocumentMeta
+from prompts import get_prompts
 
 
 class SearchFilters(BaseModel):
-    locality: str | None = Field(None, description="tên địa phương, ví dụ Krông Nô")
+    locality: str | None = Field(None, description=get_prompts().api.filters["locality"])
     year: int | None = Field(None, ge=1990, le=2100)
-    kind: str | None = Field(None, description="loại văn bản, ví dụ Kế hoạch")
+    kind: str | None = Field(None, description=get_prompts().api.filters["kind"])
     doc_id: str | None = None
 
     def matches(self, doc: DocumentMeta) -> bool:
