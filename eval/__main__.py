@@ -30,7 +30,7 @@ def _questions(files: list[Path] | None) -> tuple[list[Question], list[Path]]:
     return questions, paths
 
 
-@app.command()
+@app.command(help=TEXTS.commands["run"])
 def run(
     questions: Annotated[list[Path] | None, typer.Option("--questions", help=TEXTS.help["run.questions"])] = None,
     split: Annotated[SplitChoice, typer.Option(help=TEXTS.help["run.split"])] = "all",
@@ -40,7 +40,7 @@ def run(
     baselines: Annotated[bool, typer.Option("--baselines/--no-baselines")] = True,
     save_baseline: Annotated[bool, typer.Option("--save-baseline", help=TEXTS.help["run.save_baseline"])] = False,
 ) -> None:
-    """Chạy bộ câu hỏi, so với ba hệ thống cơ sở, ghi báo cáo; so từng câu với lần chạy trước."""
+    """Run questions against the three baselines and write the report; each question against the previous run."""
     from eval.harness import run as run_eval
     from eval.report import BASELINE_FILE, markdown, save, write_baseline
     from eval.split import select
@@ -68,9 +68,9 @@ def run(
         console.print(TEXTS.written.format(path=BASELINE_FILE))
 
 
-@app.command("split")
+@app.command("split", help=TEXTS.commands["split"])
 def split_command() -> None:
-    """Ghi eval/splits/{dev,test}.txt: chia cố định các câu viết tay theo mã băm của mã câu hỏi (≈ 2:1)."""
+    """Write eval/splits/{dev,test}.txt: the hand-written questions split by the hash of their ids (≈ 2:1)."""
     from collections import Counter
 
     from eval.split import SPLIT_DIR, hand_written_files, write
@@ -83,30 +83,32 @@ def split_command() -> None:
         console.print(TEXTS.split_size.format(name=name, count=len(ids)), by_category)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    help=TEXTS.commands["validate"], context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
 def validate(context: typer.Context) -> None:
-    """Kiểm tra bộ câu hỏi: trích dẫn nguyên văn, ý bắt buộc, cặp hỏi tiếp, không chép câu; đếm theo loại/kiểu."""
+    """Check question sets: verbatim quotes, key facts, follow-up pairs, no copied sentence; counts by kind."""
     from eval.dataset import validate_cli
 
     raise typer.Exit(validate_cli(context.args))
 
 
-@app.command()
+@app.command(help=TEXTS.commands["compare"])
 def compare(run_a: Path, run_b: Path) -> None:
-    """So sánh hai lần chạy."""
+    """Compare two runs."""
     from eval.report import compare as compare_runs
 
     console.print(compare_runs(run_a, run_b))
 
 
-@app.command()
+@app.command(help=TEXTS.commands["calibrate"])
 def calibrate(
     questions: Annotated[list[Path] | None, typer.Option("--questions", help=TEXTS.help["calibrate.questions"])] = None,
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
     facts_split: Annotated[str, typer.Option("--facts-split", help=TEXTS.help["calibrate.facts_split"])] = "dev",
     save: Annotated[bool, typer.Option("--save", help=TEXTS.help["calibrate.save"])] = False,
 ) -> None:
-    """Chọn ngưỡng từ chối: quét ngưỡng trên điểm bằng chứng, báo recall và tỷ lệ từ chối nhầm."""
+    """Choose the refusal threshold: sweep the evidence score, report recall and false refusals."""
     from eval.harness import ensure_index
     from eval.metrics import GateCase, best_threshold, refusal_sweep
 
@@ -174,16 +176,16 @@ def gate(
         console.print(line)
 
 
-@app.command()
+@app.command(help=TEXTS.commands["alqac"])
 def alqac(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None) -> None:
-    """ALQAC 2023: recall@1/5/10, MRR, F2 theo điều luật, so với BM25 trên toàn điều."""
+    """ALQAC 2023: recall@1/5/10, MRR, F2 per article, against BM25 over whole articles."""
     from eval.alqac import run_alqac
 
     settings = get_settings()
     console.print(run_alqac(settings.with_data_dir(data_dir or settings.layout.alqac)))
 
 
-@app.command()
+@app.command(help=TEXTS.commands["ranking"])
 def ranking(
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
     alqac_data_dir: Annotated[
@@ -194,7 +196,7 @@ def ranking(
     ] = None,
     save_ranker: Annotated[bool, typer.Option("--save-ranker", help=TEXTS.help["ranking.save_ranker"])] = False,
 ) -> None:
-    """So các bộ xếp hạng: hit@1/5/10, MRR, độ trễ p50 trên bộ viết tay (dev, test) và ALQAC."""
+    """Compare the rankers: hit@1/5/10, MRR, p50 latency on the hand-written set (dev, test) and ALQAC."""
     from eval.ranking import run_ranking
 
     settings = get_settings().with_data_dir(data_dir)

@@ -189,7 +189,7 @@ class IndexTexts(BaseModel):
 
 
 class CliTexts(BaseModel):
-    """What the command line says; each command's description is its docstring."""
+    """What the command line says."""
 
     app: str
     docs_app: str
@@ -215,6 +215,7 @@ class CliTexts(BaseModel):
     loadtest_title: str
     scale_title: str
     upload_unfinished: str
+    commands: dict[str, str] = Field(description="what each command does, as --help lists it")
     help: dict[str, str] = Field(description="help of each option and argument, by 'command.option'")
     columns: dict[str, str] = Field(description="table headings")
     ingest_status: dict[str, str] = Field(description="a file's ingest status (FileOutcome.status)")
@@ -322,6 +323,7 @@ class EvaluationTexts(BaseModel):
     proposed: str
     proposed_fact_score: str
     saved: str
+    commands: dict[str, str] = Field(description="what each python -m eval command does")
     help: dict[str, str] = Field(description="help of python -m eval's options, by 'command.option'")
     columns: dict[str, str] = Field(description="the export's headings, the automatic checks' names aside")
 

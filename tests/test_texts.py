@@ -29,6 +29,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "ingest", "assistant", "eval")
 # re functions whose first argument is a pattern: a literal there recognises text, nobody reads it
+_COMMAND_MODULES = ("assistant/cli/", "eval/__main__.py")
 _REGEX_CALLS = {"compile", "search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split"}
 
 # module::qualified name (fnmatch) → why its Vietnamese literals are data, not text shown to someone.
@@ -99,10 +100,16 @@ class Literal:
         return f"{self.module}::{self.scope}"
 
 
-def _docstrings(tree: ast.Module) -> set[int]:
+def _docstrings(tree: ast.Module, module: str) -> set[int]:
+    # a function's docstring in the command-line modules is a command's --help: text, not a docstring
+    kinds = (
+        (ast.Module, ast.ClassDef)
+        if module.startswith(_COMMAND_MODULES)
+        else (ast.Module, ast.ClassDef, ast.FunctionDef)
+    )
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+        if isinstance(node, kinds) and node.body:
             first = node.body[0]
             if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
                 found.add(id(first.value))
@@ -177,7 +184,7 @@ def _modules() -> Iterator[tuple[str, ast.Module]]:
 def vietnamese_literals() -> list[Literal]:
     found = []
     for module, tree in _modules():
-        scopes = _Scopes(_docstrings(tree) | _regex_patterns(tree))
+        scopes = _Scopes(_docstrings(tree, module) | _regex_patterns(tree))
         scopes.visit(tree)
         found += [Literal(module, scope, node.lineno, node.value) for scope, node in scopes.found]
     return found
@@ -207,7 +214,9 @@ _FILLED_ELSEWHERE = {("web", "*"), ("errors", "validation")}
 
 
 def _placeholders(template: str) -> set[str]:
-    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+    # only names: "{dev,test}" in a command's help is text, never formatted
+    fields = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+    return {f for f in fields if f.isidentifier()}
 
 
 def _templates() -> dict[tuple[str, str], list[str]]:

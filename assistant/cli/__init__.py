@@ -8,14 +8,9 @@ from assistant.cli import ask, bench, docs, feedback, ingest, serve
 from assistant.cli.common import TEXTS, console
 
 app = typer.Typer(help=TEXTS.app)
-app.command()(ingest.ingest)
+for command in (ingest.ingest, ask.ask, ask.chat, serve.serve, bench.bench, bench.loadtest, bench.scalebench):
+    app.command(help=TEXTS.commands[command.__name__])(command)
 app.add_typer(docs.app, name="docs")
-app.command()(ask.ask)
-app.command()(ask.chat)
-app.command()(serve.serve)
-app.command()(bench.bench)
-app.command()(bench.loadtest)
-app.command()(bench.scalebench)
 app.add_typer(feedback.app, name="feedback")
 
 

@@ -29,7 +29,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help=TEXTS.help["ask.json"])] = False,
     mode: Annotated[str, typer.Option(help=TEXTS.help["ask.mode"])] = "extractive",
 ) -> None:
-    """Hỏi một câu và in câu trả lời có trích dẫn."""
+    """One question; its answer printed with citations."""
     from assistant.api.schemas import AskRequest, AskResponse, question_too_long
     from assistant.service import AssistantService
 
@@ -50,7 +50,7 @@ def ask(
 
 
 def chat(data_dir: DataDir = None) -> None:
-    """Hỏi đáp nhiều lượt trong cửa sổ dòng lệnh (Ctrl-D để thoát)."""
+    """Several turns in the terminal (Ctrl-D ends)."""
     from assistant.chat import ChatService
     from assistant.conversation import ConversationStore
     from assistant.service import AssistantService

@@ -14,7 +14,7 @@ def bench(
     questions: Annotated[int, typer.Option(min=5, help=TEXTS.help["bench.questions"])] = 100,
     embedding_only: Annotated[bool, typer.Option("--embedding-only", help=TEXTS.help["bench.embedding_only"])] = False,
 ) -> None:
-    """Đo độ trễ /api/ask (p50/p95, HTTP thật) so với chỉ tìm kiếm, và so hai cách nhúng, trong cùng một lần chạy."""
+    """/api/ask latency (p50/p95, real HTTP) against search alone, and the two embedding backends, in one run."""
     from assistant.bench import api_latency, embedding_backends, question_texts
     from assistant.index.catalog import Catalog
     from core.settings import PROJECT_ROOT
@@ -38,7 +38,7 @@ def loadtest(
     key: Annotated[str | None, typer.Option(envvar="GNBV_SERVER__API_KEY", help=TEXTS.help["loadtest.key"])] = None,
     duration: Annotated[float, typer.Option(min=1, help=TEXTS.help["loadtest.duration"])] = 900,
 ) -> None:
-    """Kiểm thử tải: hỏi đồng thời (và tải lên một tệp độc hại nếu có khoá); lỗi, p50/p95, bộ nhớ máy chủ."""
+    """Concurrent questions (and a hostile upload, given a key): errors, p50/p95, server memory."""
     from assistant.bench import ServerThread, question_texts
     from assistant.loadtest import run
     from core.settings import PROJECT_ROOT
@@ -62,7 +62,7 @@ def scalebench(
     data_dir: DataDir = None,
     sizes: Annotated[list[int] | None, typer.Option("--size", help=TEXTS.help["scalebench.size"])] = None,
 ) -> None:
-    """Độ trễ truy vấn và bộ nhớ ở 1k, 10k, 100k đoạn (bộ tổng hợp từ tài liệu thật)."""
+    """Query latency and memory at 1k, 10k, 100k chunks (synthetic sets made from the real documents)."""
     from assistant.bench import question_texts
     from assistant.scalebench import measure
     from core.settings import PROJECT_ROOT

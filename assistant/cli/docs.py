@@ -19,12 +19,12 @@ app = typer.Typer(help=TEXTS.docs_app)
 _WIDE = 120  # the table needs this many columns; below, the plain layout
 
 
-@app.command("list")
+@app.command("list", help=TEXTS.commands["docs list"])
 def docs_list(
     data_dir: DataDir = None,
     as_json: Annotated[bool, typer.Option("--json", help=TEXTS.help["docs.json"])] = False,
 ) -> None:
-    """Liệt kê tài liệu đã nạp."""
+    """The ingested documents."""
     from assistant.index.catalog import Catalog
 
     documents = Catalog(settings_for(data_dir).layout.catalog).documents()
@@ -68,12 +68,12 @@ def _find_document(catalog: Catalog, name: str) -> DocumentMeta | None:
     return next((d for d in catalog.documents() if d.path == resolved or d.source == path.name), None)
 
 
-@app.command("show")
+@app.command("show", help=TEXTS.commands["docs show"])
 def docs_show(
     doc: Annotated[str, typer.Argument(help=TEXTS.help["docs.doc"])],
     data_dir: DataDir = None,
 ) -> None:
-    """Dàn ý của một tài liệu: các mục và số đoạn trong mỗi mục."""
+    """A document's outline: its sections and their chunk counts."""
     from assistant.index.catalog import Catalog
     from assistant.outline import outline
 

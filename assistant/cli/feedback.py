@@ -12,12 +12,12 @@ from assistant.cli.common import TEXTS, DataDir, console, settings_for
 app = typer.Typer(help=TEXTS.feedback_app)
 
 
-@app.command("export")
+@app.command("export", help=TEXTS.commands["feedback export"])
 def feedback_export(
     data_dir: DataDir = None,
     out: Annotated[Path | None, typer.Option(help=TEXTS.help["feedback.out"])] = None,
 ) -> None:
-    """Xuất góp ý theo định dạng bộ câu hỏi đánh giá (JSONL)."""
+    """Readers' feedback as a question set (JSONL)."""
     from assistant.feedback import FeedbackStore
 
     text = FeedbackStore(settings_for(data_dir).layout.feedback).export_jsonl()

@@ -17,7 +17,7 @@ def ingest(
     data_dir: DataDir = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help=TEXTS.help["ingest.rebuild"])] = False,
 ) -> None:
-    """Nạp tài liệu vào chỉ mục (chỉ xử lý tệp mới hoặc đã thay đổi)."""
+    """Documents into the index (only new or changed files)."""
     from assistant.index.indexer import IngestPipeline
     from assistant.index.store import Store
 

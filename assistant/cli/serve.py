@@ -17,7 +17,7 @@ def serve(
     ingest_first: Annotated[bool, typer.Option("--ingest/--no-ingest", help=TEXTS.help["serve.ingest"])] = False,
     workers: Annotated[int, typer.Option(min=1, max=64, help=TEXTS.help["serve.workers"])] = 1,
 ) -> None:
-    """Chạy máy chủ API và trang web."""
+    """The API server and the web page."""
     import os
 
     import uvicorn
