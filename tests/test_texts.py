@@ -11,6 +11,7 @@ filled, so a renamed placeholder fails here rather than as a KeyError in front o
 from __future__ import annotations
 
 import ast
+import re
 import string
 import unicodedata
 from collections.abc import Iterator
@@ -208,9 +209,11 @@ def test_every_data_literal_entry_is_used() -> None:
     assert not unused
 
 
-# Sections whose placeholders are not filled by Python's str.format: the page fills [web] itself, and
-# [errors.validation] takes pydantic's own error context (assistant/api/errors.py).
-_FILLED_ELSEWHERE = {("web", "*"), ("errors", "validation")}
+# [errors.validation] takes pydantic's own error context (assistant/api/errors.py), not named arguments.
+_FILLED_ELSEWHERE = {("errors", "validation")}
+PAGE_SCRIPT = ROOT / "assistant" / "web" / "app.js"
+# the page's own str.format: fill(T.<field>, { key, key: value, … }) (T is the [web] table it fetched)
+_PAGE_FILL = re.compile(r"\bfill\(T\.(\w+)(?:\s*\|\|\s*\"[^\"]*\")?,\s*\{")
 
 
 def _placeholders(template: str) -> set[str]:
@@ -337,8 +340,39 @@ def test_placeholders_match_between_prompts_and_callers() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def page_fills() -> list[tuple[str, int, set[str]]]:
+    """(field of [web], line, keys passed) of each fill() call in the page's script."""
+    script = PAGE_SCRIPT.read_text(encoding="utf-8")
+    found = []
+    for match in _PAGE_FILL.finditer(script):
+        depth, keys, key, i = 1, set(), "", match.end()
+        while depth:  # the object literal up to its closing brace, keys at its top level only
+            ch = script[i]
+            depth += {"{": 1, "(": 1, "[": 1, "}": -1, ")": -1, "]": -1}.get(ch, 0)
+            if depth == 1 and ch == ",":
+                keys.add(key)
+                key = ""
+            elif depth == 1:
+                key += ch
+            i += 1
+        keys.add(key)
+        names = {k.split(":")[0].strip() for k in keys if k.strip()}
+        found.append((match.group(1), script.count("\n", 0, match.start()) + 1, names))
+    return found
+
+
+def test_page_fills_what_its_texts_declare() -> None:
+    web = get_prompts().web.model_dump()
+    wrong = [
+        f"app.js:{line}: web.{name} declares {sorted(_placeholders(web[name]))}, the page passes {sorted(given)}"
+        for name, line, given in page_fills()
+        if _placeholders(web[name]) != given
+    ]
+    assert page_fills() and not wrong, "\n".join(wrong)
+
+
 def test_every_placeholder_prompt_is_filled_by_code() -> None:
-    filled = {call.prompt for call in format_calls()}
+    filled = {call.prompt for call in format_calls()} | {("web", name) for name, _, _ in page_fills()}
     unfilled = [
         ".".join(key)
         for key, texts in _templates().items()
