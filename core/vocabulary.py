@@ -5,6 +5,7 @@ asked-type cues), read by the fact extractor at ingest and by the question frame
 added there is both extracted from documents and understood in questions.
 ``corpus/fields.toml``: the recurring fields of a project description (Mục tiêu, Đối tượng, …): how a
 document's label opens one, which question cues ask about one, and their order in a handout.
+``corpus/kinds.toml``: document kinds as a header prints them (heading, a number's type code).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prompts import get_prompts
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "corpus" / "vocabulary.toml"
 DEFAULT_FIELDS = DEFAULT_VOCABULARY.with_name("fields.toml")
+DEFAULT_KINDS = DEFAULT_VOCABULARY.with_name("kinds.toml")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,25 @@ def load_fields(path: Path = DEFAULT_FIELDS) -> Fields:
     if unknown or unordered:
         raise ValueError(get_prompts().config.vocabulary_cue_order.format(fields=unknown or unordered))
     return Fields(fields=fields, cues={name: by_name[name].cues for name in order})
+
+
+@dataclass(frozen=True)
+class DocumentKinds:
+    headings: dict[str, str]  # a kind heading in capitals → the kind, in the order tried
+    laws: frozenset[str]  # kinds whose heading carries the document's name
+    codes: dict[str, str]  # a number's type code → the kind
+    issuer_coded: str  # the kind of a number coded with its issuer's code
+
+
+@lru_cache(maxsize=4)
+def load_kinds(path: Path = DEFAULT_KINDS) -> DocumentKinds:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return DocumentKinds(
+        headings=dict(data["headings"]),
+        laws=frozenset(_strings(data.get("laws"), "laws")),
+        codes=dict(data["codes"]),
+        issuer_coded=data["issuer_coded"],
+    )
 
 
 @lru_cache(maxsize=4)

@@ -33,6 +33,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from core.text import fold
+from core.vocabulary import load_kinds
 from ingest.models import DocumentMeta, SourceText
 from ingest.normalize import clean_markdown
 from prompts import get_prompts
@@ -40,26 +41,7 @@ from prompts import get_prompts
 Level = Literal["xã", "huyện", "tỉnh"]
 Place = tuple[Level, str]
 
-# the kind heading, in capitals; "BỘ LUẬT" before "LUẬT" so the longer one wins
-_KINDS = {
-    "KẾ HOẠCH": "Kế hoạch",
-    "BÁO CÁO": "Báo cáo",
-    "QUYẾT ĐỊNH": "Quyết định",
-    "THÔNG TƯ": "Thông tư",
-    "NGHỊ ĐỊNH": "Nghị định",
-    "NGHỊ QUYẾT": "Nghị quyết",
-    "CÔNG VĂN": "Công văn",
-    "CHỈ THỊ": "Chỉ thị",
-    "THÔNG BÁO": "Thông báo",
-    "HIẾN PHÁP": "Hiến pháp",
-    "BỘ LUẬT": "Bộ luật",
-    "LUẬT": "Luật",
-}
-_LAWS = ("Hiến pháp", "Bộ luật", "Luật")  # their heading carries the name: "LUẬT DU LỊCH"
-# the type code of a number ("16/KH-UBND"): the kind when no heading prints it; a number whose code is the
-# issuer's ("586/UBND-KGVX") is a công văn
-_NUMBER_KINDS = {"KH": "Kế hoạch", "BC": "Báo cáo", "QĐ": "Quyết định", "TT": "Thông tư", "NĐ": "Nghị định"}
-_NUMBER_KINDS |= {"NQ": "Nghị quyết", "CT": "Chỉ thị", "TB": "Thông báo"}
+# document kinds (headings, a number's type codes, the laws) are in corpus/kinds.toml
 _HEADER_LINES = 60
 _NUMBER = re.compile(r"\bSố\s*:?\s*(\d[\w.\-]*(?:/[\w.\-&]+)+)")  # blank "Số:   /KH-UBND" has no digit
 _DATE = re.compile(r",\s*ngày\s+(\d{1,2})?\s*tháng\s+(\d{1,2})?\s*năm\s+(\d{4})")
@@ -124,8 +106,9 @@ def extract_metadata(source: SourceText, doc_id: str, places: Places) -> Documen
     date, year_issued = _date(header)
     title = _title(lines, index, kind, source.path)
     body = " ".join(lines)
-    issuer = None if kind in _LAWS else _committee(header, body) or _issuing("\n".join(lines))
-    place = None if kind in _LAWS else _first_place(title) or issuer
+    laws = load_kinds().laws
+    issuer = None if kind in laws else _committee(header, body) or _issuing("\n".join(lines))
+    place = None if kind in laws else _first_place(title) or issuer
     if issuer is None and _signed_by_committee(lines, number):
         issuer = place  # a committee signs for its own area ("TM. ỦY BAN NHÂN DÂN" under a district's plan)
     district, province = _district_province(place, body, places)
@@ -142,7 +125,7 @@ def extract_metadata(source: SourceText, doc_id: str, places: Places) -> Documen
         district=district,
         province=province,
         date=date,
-        years=[] if kind in _LAWS else _years(kind, title, lines, year_issued),
+        years=[] if kind in laws else _years(kind, title, lines, year_issued),
         sha256=source.sha256,
     )
     return apply_sidecar(meta, source.path)
@@ -150,8 +133,9 @@ def extract_metadata(source: SourceText, doc_id: str, places: Places) -> Documen
 
 def _kind(line: str) -> str | None:
     upper = line.strip(" .:")
-    for key, kind in _KINDS.items():
-        if upper == key or (kind in _LAWS and upper.startswith(key + " ") and upper.isupper()):
+    kinds = load_kinds()
+    for key, kind in kinds.headings.items():
+        if upper == key or (kind in kinds.laws and upper.startswith(key + " ") and upper.isupper()):
             return kind
     return None
 
@@ -160,7 +144,8 @@ def _kind_of_number(number: str | None) -> str | None:
     if number is None:
         return None
     code = number.rsplit("/", 1)[-1]
-    return _NUMBER_KINDS.get(code.split("-")[0], "Công văn" if "-" in code else None)
+    kinds = load_kinds()
+    return kinds.codes.get(code.split("-")[0], kinds.issuer_coded if "-" in code else None)
 
 
 def _date(header: list[str]) -> tuple[str | None, int | None]:
@@ -179,7 +164,7 @@ def _title(lines: list[str], index: int | None, kind: str | None, path: Path) ->
     if index is None:  # no kind heading: the first line that is not part of the header ("V/v …" of a công văn)
         header = (line for line in lines[:15] if not (line.isupper() or _NUMBER.search(line) or _DATE.search(line)))
         return next(header, lines[0] if lines else path.stem)
-    if kind in _LAWS:  # "LUẬT DU LỊCH": the file name when it says the same, else sentence case
+    if kind in load_kinds().laws:  # "LUẬT DU LỊCH": the file name when it says the same, else sentence case
         heading = lines[index]
         return path.stem if fold(path.stem) == fold(heading) else heading[:1] + heading[1:].lower()
     parts = lines[index + 1 : index + 2]
