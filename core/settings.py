@@ -103,10 +103,18 @@ class RetrievalSettings(Section):
     ranker: Literal["fusion", "lambdarank"] = Field(
         "lambdarank",
         description="fusion: the hand-tuned RRF with boosts; lambdarank: a LightGBM LambdaRank model reorders the "
-        "fused candidates (trained by `python -m eval ranking --save-ranker`, which writes it into the data dir; "
-        "the fusion ranks where the data dir has no model file)",
+        "fused candidates (the data dir's own model file, else the shipped one; the fusion ranks where there is "
+        "neither, or where the model's feature version is not the code's)",
     )
-    ranker_file: str = Field("ranker.lgb", description="the LambdaRank model file, inside the data dir")
+    ranker_file: str = Field(
+        "ranker.lgb",
+        description="a LambdaRank model of this data dir (its card ranker.json beside it): wins over the shipped one",
+    )
+    shipped_ranker: Path = Field(
+        PROJECT_ROOT / "corpus" / "ranker" / "ranker.lgb",
+        description="the LambdaRank model shipped with the code, fitted on the hand-written dev split by "
+        "`python -m eval ranking --save-ranker` (its card ranker.json beside it says on what, with which figures)",
+    )
     year_boost: float = Field(1.3, ge=1.0, description="score multiplier for documents covering a named year")
     structure_boost: float = Field(1.3, ge=1.0, description="multiplier for the project / field a question names")
 

@@ -3,20 +3,34 @@ ranking evaluation's article mapping and figures."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from assistant.index.lexical import SectionIndex, section_of
 from assistant.index.store import Store
+from assistant.retrieval.frame import FrameReader
 from assistant.retrieval.fusion import ReciprocalRankFusion
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk
-from assistant.retrieval.learned import features
+from assistant.retrieval.learned import (
+    FEATURE_VERSION,
+    FEATURES,
+    LearnedRanker,
+    RankerCard,
+    card_path,
+    features,
+    model_version,
+)
 from assistant.retrieval.query import QueryIntent
+from assistant.service import AssistantService
 from core.analysis import Analyzer, load_glossary
-from core.settings import get_settings
-from eval.ranking import Candidates, alqac, fit, table
+from core.settings import RetrievalSettings, get_settings
+from eval.metrics import gold_spans
+from eval.ranking import Candidates, _holds_gold, alqac, fit, save, table
+from eval.split import select
 from ingest.models import Chunk
 from tests.conftest import ALQAC_DIR, parse_text_file
 
@@ -124,23 +138,112 @@ def _candidate(chunk_id: str, lexical: float, dense: float, rank: int) -> Scored
     return ScoredChunk(c, 1 / rank, dense, lexical, None, 1 / rank, {"dense": rank, "lexical": rank})
 
 
-@pytest.mark.unit
-def test_lambdarank_learns_from_readable_features_and_search_falls_back_without_it(tmp_path: Path) -> None:
-    """Relevance follows chunk BM25 while the fusion order follows dense: the model learns to put BM25 first."""
+def _bm25_following_model(tmp_path: Path) -> Path:
+    """A model fitted where relevance follows chunk BM25 while the fusion order follows dense, saved with its card."""
     rng = np.random.default_rng(0)
     intent = QueryIntent(folded="cau hoi")
+    frame = FrameReader().run("câu hỏi", intent)
     pool = []
     for q in range(60):
         passages = [_candidate(f"{q}-{j}", float(rng.random()), float(rng.random()), j + 1) for j in range(8)]
         labels = np.asarray([float(p.lexical_score == max(x.lexical_score or 0 for x in passages)) for p in passages])
-        pool.append(Candidates(f"q{q}", passages, features(passages, intent, "câu hỏi", {}), labels, 1.0))
-    model = fit(pool)
+        pool.append(Candidates(f"q{q}", passages, features(passages, intent, "câu hỏi", {}, frame), labels, 1.0))
+    target = tmp_path / "ranker.lgb"
+    save(fit(pool), target, "synthetic", {})
+    return target
+
+
+@pytest.mark.unit
+def test_lambdarank_learns_from_readable_features_and_search_falls_back_without_it(tmp_path: Path) -> None:
     settings = get_settings().model_copy(update={"data_dir": tmp_path})
-    retrieval = settings.retrieval.model_copy(update={"ranker": "lambdarank"})
+    retrieval = settings.retrieval.model_copy(update={"shipped_ranker": tmp_path / "none.lgb"})
     assert HybridSearch(Store(settings), retrieval).ranker is None  # no model file: the fusion ranks
 
-    model.save_model(str(tmp_path / retrieval.ranker_file))
+    _bm25_following_model(tmp_path)  # the data dir's own ranker.lgb
     ranker = HybridSearch(Store(settings), retrieval).ranker
-    assert ranker is not None
+    assert ranker is not None and ranker.card.trained_on == "synthetic"
     fresh = [_candidate(f"n{j}", lexical, 0.5, j + 1) for j, lexical in enumerate([0.1, 0.3, 0.9, 0.2])]
-    assert ranker.run(fresh, intent, "câu hỏi", {})[0].chunk.chunk_id == "n2"
+    assert ranker.run(fresh, QueryIntent(folded="cau hoi"), "câu hỏi", {})[0].chunk.chunk_id == "n2"
+    fusion = settings.retrieval.model_copy(update={"ranker": "fusion"})
+    assert HybridSearch(Store(settings), fusion).ranker is None  # the setting turns it off
+
+
+@pytest.mark.unit
+def test_the_shipped_ranker_loads_with_the_code_s_feature_version() -> None:
+    shipped = get_settings().retrieval.shipped_ranker
+    ranker = LearnedRanker(shipped)
+    assert ranker.card.feature_version == FEATURE_VERSION and tuple(ranker.card.features) == FEATURES
+    assert ranker.card.trained_on.startswith("hand-written dev split")
+    assert ranker.version.endswith(f"-f{FEATURE_VERSION}")
+    # figures of the run that shipped it: better than the configured fusion on the held-out test split
+    test, fusion = (
+        ranker.card.figures["hand-written test (held out)"],
+        ranker.card.figures["hand-written test, fusion (configured)"],
+    )
+    assert test["hit@1"] > fusion["hit@1"] and test["mrr"] > fusion["mrr"]
+
+
+def _fusion_and_learned(service: AssistantService, retrieval: RetrievalSettings) -> tuple[HybridSearch, HybridSearch]:
+    return HybridSearch(service.store, retrieval, apply_ranker=False), HybridSearch(service.store, retrieval)
+
+
+def test_the_shipped_ranker_puts_a_gold_passage_first_where_the_fusion_did_not(service: AssistantService) -> None:
+    """On a real dev question (which it was fitted on), the gold passage moves above the fusion's pick."""
+    settings = service.settings
+    fusion, learned = _fusion_and_learned(service, settings.retrieval)
+    assert learned.ranker is not None and learned.ranker.model_file == settings.retrieval.shipped_ranker
+    moved = []
+    for question in [
+        q for q in select("dev", settings.corpus_dir)[0] if not q.follow_up and gold_spans(q, settings.corpus_dir)
+    ][:60]:
+        gold = _holds_gold(question, settings.corpus_dir)
+        fused = fusion.run(question.question, 10).passages
+        ranked = learned.run(question.question, 10).passages
+        if fused and ranked and not gold(fused[0].chunk) and gold(ranked[0].chunk):
+            moved.append(question.id)
+    assert moved, "the shipped ranker moved no gold passage to the first place"
+
+
+def test_a_ranker_of_other_features_is_refused_and_the_fusion_ranks(
+    service: AssistantService, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = _bm25_following_model(tmp_path)
+    card = RankerCard.model_validate_json(card_path(model).read_text(encoding="utf-8"))
+    stale = card.model_copy(update={"feature_version": FEATURE_VERSION - 1})
+    card_path(model).write_text(stale.model_dump_json(), encoding="utf-8")
+    with pytest.raises(ValueError, match=f"phiên bản {FEATURE_VERSION - 1}.*cần huấn luyện lại"):
+        LearnedRanker(model)
+
+    retrieval = service.settings.retrieval.model_copy(update={"shipped_ranker": model})
+    fusion, learned = _fusion_and_learned(service, retrieval)
+    question = "Kinh phí thực hiện Dự án 4 là bao nhiêu?"
+    with caplog.at_level("WARNING", logger="gnbv.retrieval"):
+        assert learned.ranker is None
+        ranked = learned.run(question, 5).passages
+    assert "xếp hạng bằng phép hợp nhất" in caplog.text and f"phiên bản {FEATURE_VERSION - 1}" in caplog.text
+    assert ranked and [p.chunk.chunk_id for p in ranked] == [p.chunk.chunk_id for p in fusion.run(question, 5).passages]
+    assert learned.ranker_label() == "fusion"
+
+
+def test_a_new_model_ranks_the_next_search_without_reindexing(service: AssistantService, tmp_path: Path) -> None:
+    """The ranker is no part of the index identity: replacing it changes the ranking, not the fingerprint."""
+    fingerprint = service.store.fingerprint
+    model = tmp_path / "ranker.lgb"
+    shipped = service.settings.retrieval.shipped_ranker
+    model.write_bytes(shipped.read_bytes())
+    card_path(model).write_bytes(card_path(shipped).read_bytes())
+    search = HybridSearch(service.store, service.settings.retrieval.model_copy(update={"shipped_ranker": model}))
+    first = search.ranker
+    assert first is not None and first.version in search.ranker_label()
+
+    _bm25_following_model(tmp_path)  # overwrites ranker.lgb and its card
+    second = search.ranker
+    assert second is not None and second.version != first.version and second.card.trained_on == "synthetic"
+    assert search.run("Kinh phí thực hiện Dự án 4 là bao nhiêu?", 5).passages
+    assert Store(service.settings).fingerprint == fingerprint
+    assert "ranker" not in json.dumps(service.store.identity)
+
+
+def test_health_says_which_ranker_orders_the_passages(fast_client: TestClient) -> None:
+    shipped = get_settings().retrieval.shipped_ranker
+    assert fast_client.get("/health").json()["ranker"] == f"lambdarank {model_version(shipped)} ({shipped})"

@@ -12,7 +12,7 @@ from assistant.index.snapshot import IndexSnapshot
 from assistant.index.store import Store
 from assistant.retrieval.boost import Booster
 from assistant.retrieval.fusion import Ranked, ReciprocalRankFusion
-from assistant.retrieval.learned import LearnedRanker
+from assistant.retrieval.learned import LearnedRanker, RankerLoader
 from assistant.retrieval.query import QueryAnalyzer, QueryIntent
 from assistant.retrieval.retrievers import DenseRetriever, Hits, PassageBM25Retriever, SectionBM25Retriever
 from core.settings import RetrievalSettings
@@ -79,10 +79,9 @@ class HybridSearch:
         self.folded_fusion = ReciprocalRankFusion(
             settings.rrf_k, {"dense": settings.dense_weight_no_diacritics, **lexical}
         )
-        model_file = store.data_dir / settings.ranker_file
-        # without its model file (not trained for this data dir) the hand-tuned fusion ranks
+        # without a model file (or with one of other features) the hand-tuned fusion ranks
+        self.rankers = RankerLoader(settings, store.data_dir) if apply_ranker else None
         learned = settings.ranker == "lambdarank"
-        self.ranker = LearnedRanker(model_file) if learned and apply_ranker and model_file.exists() else None
         self._sectioned = bool(settings.section_weight or settings.section_best_weight or learned)
 
     def run(self, question: str, top_k: int, filters: SearchFilters | None = None) -> SearchResult:
@@ -128,8 +127,9 @@ class HybridSearch:
                     )
                 )
         scored.sort(key=lambda s: (-s.score, s.chunk.chunk_id))
-        if self.ranker is not None:
-            scored = self.ranker.run(scored, intent, question, documents)
+        ranker = self.ranker
+        if ranker is not None:
+            scored = ranker.run(scored, intent, question, documents)
         result.passages = scored[:top_k]
         done = time.perf_counter()
         result.timings_ms = {
@@ -139,6 +139,14 @@ class HybridSearch:
             "fuse": (done - lexical_done) * 1000,
         }
         return result
+
+    @property
+    def ranker(self) -> LearnedRanker | None:
+        """The learned ranker of this search now (a changed model file is read again), or None: the fusion."""
+        return self.rankers.current() if self.rankers is not None else None
+
+    def ranker_label(self) -> str:
+        return self.rankers.describe() if self.rankers is not None else "fusion"
 
     def analyze(self, question: str) -> QueryIntent:
         return self._analyzer(self.store.snapshot()).run(question)
