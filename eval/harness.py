@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.progress import track
 
+from assistant.retrieval.learned import model_version, ranker_file
 from assistant.service import AssistantService
 from core.settings import Settings
 from eval.dataset import Question
@@ -60,8 +61,11 @@ def git_commit() -> str:
 
 
 def settings_record(settings: Settings) -> dict[str, Any]:
-    """The settings a run was made with, without the secrets (API keys) that must not land in a report."""
+    """The settings a run was made with, without the secrets (API keys) that must not land in a report, and
+    the learned ranker's model (its file's hash and feature version): it decides the order, not a setting."""
     record: dict[str, Any] = json.loads(settings.model_dump_json(exclude={"server": {"api_key"}, "llm": {"api_key"}}))
+    model = ranker_file(settings.retrieval, settings.data_dir)
+    record["ranker_model"] = model_version(model) if model is not None else None
     return record
 
 

@@ -207,6 +207,7 @@ class CliTexts(BaseModel):
     outline_entry: str
     feedback_written: str
     workers_need_chroma: str
+    serving_index: str  # {fingerprint}, {ranker}: what the index was built with and what ranks
     latency_title: str
     embedding_title: str
     load_errors: str

@@ -195,6 +195,9 @@ class Health(BaseModel):
     chunks: int
     embedding_model: str
     store: str
+    ranker: str = Field(
+        description="what orders the passages: 'lambdarank <model hash>-f<feature version> (<file>)' or 'fusion'"
+    )
 
 
 class DocumentText(BaseModel):

@@ -24,6 +24,7 @@ def serve(
 
     from assistant.api.app import create_app
     from assistant.index.store import Store
+    from assistant.retrieval.learned import RankerLoader
 
     settings = settings_for(data_dir)
     if workers > 1 and settings.chroma.mode == "embedded":
@@ -33,7 +34,11 @@ def serve(
     if ingest_first:
         ingest(None, data_dir, False)
     # an index built with other settings (another embedding model) must not answer: say so and stop
-    Store(settings).verify()
+    store = Store(settings)
+    store.verify()
+    # the ranker is no part of the index fingerprint (a new model re-ranks without re-embedding): shown beside it
+    ranker = RankerLoader(settings.retrieval, settings.data_dir).describe()
+    console.print(TEXTS.serving_index.format(fingerprint=store.fingerprint, ranker=ranker))
     host, port = host or settings.server.host, port or settings.server.port
     if workers > 1:
         os.environ["GNBV_DATA_DIR"] = str(settings.data_dir)  # each worker builds its app from the environment

@@ -24,6 +24,7 @@ def health(service: ServiceDep) -> Health:
         chunks=service.chunk_counts().total(),
         embedding_model=service.settings.embedding.model,
         store=service.settings.chroma.mode,
+        ranker=service.search.ranker_label(),
     )
 
 
