@@ -168,7 +168,8 @@ def gate(
     # the gate open: no model, every fitting fact kept (its score is a feature, and the lexical gate's signal)
     opened = settings.answer.model_copy(update={"min_fact_score": 0.0, "gate_dir": None})
     service = ensure_index(settings.model_copy(update={"answer": opened}))
-    dev, test = (answerability.replay(service, select(split, settings.corpus_dir)[0]) for split in ("dev", "test"))
+    floor = settings.answer.min_fact_score
+    dev, test = (answerability.replay(service, select(s, settings.corpus_dir)[0], floor) for s in ("dev", "test"))
     folder = settings.answer.gate_dir if save else None
     if save and folder is None:
         raise typer.BadParameter("answer.gate_dir trống: không biết ghi mô hình vào đâu")

@@ -154,10 +154,9 @@ class ExtractiveComposer:
         self.prompts = prompts
         self.settings = settings
         self.frames = frames or FrameReader()
-        # the learned gate reads every fitting fact; without its model the lexical floor drops the weak ones
+        self.facts = FactMatcher(scorer, settings.min_fact_score, settings.narrower_fact_weight)
         gate_dir = settings.gate_dir if settings.typed_facts else None  # the eval baseline composer keeps its old gate
-        self.gate = AnswerabilityGate(scorer, settings.min_fact_score, gate_dir)
-        self.facts = FactMatcher(scorer, self.gate.fact_floor, settings.narrower_fact_weight)
+        self.gate = AnswerabilityGate(scorer, gate_dir)
 
     def run(
         self,
@@ -361,7 +360,8 @@ class ExtractiveComposer:
                 group = by_sentence[(m.chunk.chunk_id, m.sentence.line_start)]
                 if group not in chosen:
                     chosen.append(group)
-        chosen.sort(key=lambda g: (g[0].chunk.doc_id, g[0].chunk.ordinal, g[0].sentence.line_start))
+        # best first: the reader stops at the first lines, so the value that fits the question best leads
+        chosen.sort(key=lambda g: -max(m.score for m in g))
         writer = _Writer(documents, self.prompts)
         quoted = []
         for group in chosen:

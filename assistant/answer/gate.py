@@ -2,15 +2,15 @@
 
 The composer states a value only from a typed fact of the asked kind that fits the frame; its first gate
 was lexical: refuse when no such fact carries ``answer.min_fact_score`` of the question's focus. That one
-signal misses near-misses (the topic is in the documents, the asked value is not) and refuses answerable
-questions worded unlike their passage. The learned gate reads more: what is asked and in which scope, how
+signal misses near-misses: the topic is in the documents, the asked value is not. The learned gate reads more: what is asked and in which scope, how
 much of the question the best passage, its section and the best fact carry, the question's words the
 best passages lack (the rarest one is a strong sign the asked thing is not there), the words no document
 holds, the dense and BM25 scores of the top hits and their gaps. A LightGBM classifier over those
 features, trained on the dev split by ``python -m eval gate --save``, gives the probability that the
 documents cannot answer; at or above its threshold (chosen on dev cross-validation) the question is
-refused. Rules stay first (an unknown place, an uncovered year, no fact of the asked kind at all: nothing
-to state), and without the model files the lexical threshold decides, as before.
+refused. Rules and the lexical gate stay first (an unknown place, an uncovered year, no fact of the asked
+kind over ``min_fact_score``: nothing to state), so the model only adds refusals: a value it lets through
+was stated before it too. Without the model files the lexical gate alone decides, as before.
 """
 
 from __future__ import annotations
@@ -195,11 +195,8 @@ def _gap(first: float | None, second: float | None) -> float:
 class AnswerabilityGate:
     """Pipeline step: question, frame, search result and fitting facts → answer, or refuse."""
 
-    def __init__(self, scorer: EvidenceScorer, min_fact_score: float, model_dir: Path | None = None) -> None:
-        if not 0 <= min_fact_score <= 1:
-            raise ValueError("min_fact_score phải trong khoảng 0–1")
+    def __init__(self, scorer: EvidenceScorer, model_dir: Path | None = None) -> None:
         self.scorer = scorer
-        self.min_fact_score = min_fact_score
         self.threshold = 1.0
         self.booster: lightgbm.Booster | None = None
         if model_dir is not None and (model_dir / MODEL_FILE).is_file():
@@ -223,11 +220,6 @@ class AnswerabilityGate:
     def learned(self) -> bool:
         return self.booster is not None
 
-    @property
-    def fact_floor(self) -> float:
-        """The least score a fitting fact needs to be kept: with the model, every fitting fact is a feature."""
-        return 0.0 if self.learned else self.min_fact_score
-
     def probability(self, question: str, frame: QuestionFrame, result: SearchResult, matches: list[FactMatch]) -> float:
         if self.booster is None:
             raise RuntimeError("no gate model loaded")
@@ -237,10 +229,11 @@ class AnswerabilityGate:
     def run(
         self, question: str, frame: QuestionFrame, result: SearchResult, matches: list[FactMatch], value: bool
     ) -> GateVerdict:
-        """``value``: the question asks one value, so with no fitting fact there is nothing to state."""
+        """``value``: the question asks one value, so with no fitting fact there is nothing to state.
+        ``matches``: the facts over ``min_fact_score``; the model only refuses more than the lexical gate."""
         if value and not matches:
             return GateVerdict(False, None)
         if self.booster is None:
-            return GateVerdict(True, None)  # the lexical floor already dropped the weaker facts
+            return GateVerdict(True, None)  # the facts under the lexical floor were dropped by the matcher
         p = self.probability(question, frame, result, matches)
         return GateVerdict(p < self.threshold, p)
