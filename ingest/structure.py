@@ -17,7 +17,7 @@ from core.vocabulary import load_fields
 from ingest.models import Block
 
 PREAMBLE = "Phần mở đầu"
-STRUCTURE_VERSION = "s4"  # part of the index fingerprint: bump when outlines change
+STRUCTURE_VERSION = "s5"  # part of the index fingerprint: bump when outlines change
 
 # (style, pattern) in the order they are tried; the style names the numbering scheme, not a depth.
 _PLAN_HEADINGS: list[tuple[str, re.Pattern[str]]] = [
@@ -89,8 +89,8 @@ def heading_title(text: str, lead_in: int = 0, markers: frozenset[str] = frozens
         text = re.sub(rf"(?<=[^\W\d_]){re.escape(marker)}(?=[\s,.;:)]|$)", "", text)
     text = re.sub(r"\s{2,}", " ", text)
     text = _DOUBLED_NUMBER.sub(r"\1 ", text.strip().lstrip("*").strip()).rstrip(":. ").strip()
-    if len(text) <= MAX_TITLE:
-        return text
+    if len(text) <= MAX_TITLE or text.isupper():  # a title in capitals is never a paragraph: kept whole,
+        return text  # with the year it names ("… ƯỚC THỰC HIỆN CẢ NĂM 2024")
     return text[: text.rfind(" ", 0, MAX_TITLE - 10)] + " …"
 
 

@@ -179,7 +179,7 @@ def test_outline_matches_the_one_read_off_the_document(corpus: dict[str, Parsed]
     heading, a field met twice merged into one, footnote markers in titles, fields outside a project,
     003's appendix "Label: …" fields), all fixed; 5 where the reading was (trailing footnote bodies and a
     page number are not a node's lines). Titles and field names follow the parser's conventions (a field
-    by its kind, a title over 90 characters cut before 80)."""
+    by its kind, a title over 90 characters cut before 80 unless it is in capitals)."""
     expected = (SNAPSHOTS / f"outline_{key}.txt").read_text(encoding="utf-8")
     assert outline_text(corpus[key]) == expected
 
