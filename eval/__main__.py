@@ -154,12 +154,12 @@ def _calibrate_facts(settings: Settings, split: str, save: bool) -> None:
         console.print(TEXTS.saved.format(path=calibration.CALIBRATION_FILE))
 
 
-@app.command()
+@app.command(help=TEXTS.commands["gate"])
 def gate(
     data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    save: Annotated[bool, typer.Option("--save", help="ghi mô hình vào answer.gate_dir (corpus/gate/)")] = False,
+    save: Annotated[bool, typer.Option("--save", help=TEXTS.help["gate.save"])] = False,
 ) -> None:
-    """Cổng trả lời học được (LightGBM): huấn luyện trên dev, kiểm chứng chéo, so với cổng từ vựng trên dev và test."""
+    """The learned answerability gate: trained on dev, cross-validated, next to the lexical gate on dev and test."""
     from eval import gate as answerability
     from eval.harness import ensure_index
     from eval.split import select
@@ -172,7 +172,7 @@ def gate(
     dev, test = (answerability.replay(service, select(s, settings.corpus_dir)[0], floor) for s in ("dev", "test"))
     folder = settings.answer.gate_dir if save else None
     if save and folder is None:
-        raise typer.BadParameter("answer.gate_dir trống: không biết ghi mô hình vào đâu")
+        raise typer.BadParameter(TEXTS.gate_no_dir)
     for line in answerability.report(dev, test, settings.answer.min_fact_score, folder):
         console.print(line)
 

@@ -25,6 +25,7 @@ from assistant.answer.gate import FEATURE_VERSION, FEATURES, META_FILE, MODEL_FI
 from assistant.conversation import ConversationStore
 from assistant.retrieval.frame import VALUE_TYPES
 from eval.dataset import Question
+from prompts import get_prompts
 
 if TYPE_CHECKING:
     import lightgbm
@@ -165,26 +166,31 @@ def save(model: lightgbm.Booster, record: dict[str, object], folder: Path) -> No
     (folder / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _line(name: str, f: Figures) -> str:
-    return f"{name}: refusal recall {f.refusal_recall:.3f}, false refusals {f.false_refusals:.3f}"
-
-
 def report(dev: list[GateRow], test: list[GateRow], min_fact_score: float, folder: Path | None) -> list[str]:
     """Dev CV and test figures of the learned gate next to today's lexical gate; the model saved to
     ``folder`` when given."""
+    texts = get_prompts().evaluation
     probabilities = cross_validated(dev)
     points = [learned(dev, probabilities, t) for t in THRESHOLDS]
     chosen = choose(points, lexical(dev, min_fact_score))
-    lines = [f"dev: {len(dev)} câu ({sum(not r.answerable for r in dev)} không trả lời được), test: {len(test)} câu"]
-    lines += [f"  ngưỡng {p.threshold:.2f}: {_line('dev CV', p)}" for p in points]
     model = train(dev)
     on_test = learned(test, [float(p) for p in model.predict(np.asarray([r.features for r in test]))], chosen.threshold)
-    lines += [
-        _line(f"cổng từ vựng (min_fact_score {min_fact_score:.2f}), dev", lexical(dev, min_fact_score)),
-        _line(f"cổng từ vựng (min_fact_score {min_fact_score:.2f}), test", lexical(test, min_fact_score)),
-        _line(f"cổng học được (ngưỡng {chosen.threshold:.2f}), dev CV", chosen),
-        _line(f"cổng học được (ngưỡng {chosen.threshold:.2f}), test", on_test),
-    ]
+    unanswerable = sum(not r.answerable for r in dev)
+    lines = [texts.gate_sizes.format(dev=len(dev), unanswerable=unanswerable, test=len(test))]
+    for p in points:
+        lines.append(
+            texts.gate_point.format(threshold=p.threshold, recall=p.refusal_recall, false_rate=p.false_refusals)
+        )
+    for split, f in (("dev", lexical(dev, min_fact_score)), ("test", lexical(test, min_fact_score))):
+        line = texts.gate_lexical.format(
+            threshold=min_fact_score, split=split, recall=f.refusal_recall, false_rate=f.false_refusals
+        )
+        lines.append(line)
+    for split, f in (("dev CV", chosen), ("test", on_test)):
+        line = texts.gate_learned.format(
+            threshold=chosen.threshold, split=split, recall=f.refusal_recall, false_rate=f.false_refusals
+        )
+        lines.append(line)
     if folder is not None:
         record = {
             "threshold": chosen.threshold,
@@ -201,5 +207,5 @@ def report(dev: list[GateRow], test: list[GateRow], min_fact_score: float, folde
             },
         }
         save(model, record, folder)
-        lines.append(f"đã ghi {folder}")
+        lines.append(texts.saved.format(path=folder))
     return lines

@@ -324,6 +324,11 @@ class EvaluationTexts(BaseModel):
     proposed: str
     proposed_fact_score: str
     saved: str
+    gate_sizes: str
+    gate_point: str
+    gate_lexical: str
+    gate_learned: str
+    gate_no_dir: str
     commands: dict[str, str] = Field(description="what each python -m eval command does")
     help: dict[str, str] = Field(description="help of python -m eval's options, by 'command.option'")
     columns: dict[str, str] = Field(description="the export's headings, the automatic checks' names aside")
