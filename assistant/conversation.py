@@ -18,7 +18,13 @@ from assistant.retrieval.frame import QuestionFrame
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
 
-_FOLLOW_UP = re.compile(r"^(con|the con|vay|the|thi sao|con ve|nhu vay|sang nam)\b|\bthi sao\b|\bthe nao\b")
+_FOLLOW_UP = re.compile(
+    r"^(con|the con|vay|the|thi sao|con ve|nhu vay|sang nam)\b|\bthi sao\b|\bthe nao\b"
+    # "năm 2023 thì được bao nhiêu": a year, then the question, leans on the previous turn's topic
+    r"|^(?:nam\s+)?20[0-4]\d\s+thi\b"
+    # "đối tượng của tiểu dự án này", "dự án đó": the project of the previous turn
+    r"|\b(?:du an|tieu du an|chuong trinh|noi dung|hoat dong|mo hinh|khoan|ke hoach)\s+(?:nay|do|tren)\b"
+)
 _SHORT = 7  # words; shorter questions lean on the previous turn
 
 

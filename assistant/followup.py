@@ -13,6 +13,8 @@ from assistant.retrieval.frame import QuestionFrame
 from assistant.retrieval.query import QueryIntent
 from core.text import fold
 
+_FIGURES = ("amount", "count", "percent")
+
 
 def _missing(question: str, names: list[str | None]) -> list[str]:
     folded = fold(question)
@@ -28,11 +30,18 @@ def resolve_follow_up(
     if previous is None or previous.frame is None or inherited == question:
         return inherited, frame
     before = previous.frame
+    if frame.asked == "number" and before.asked in _FIGURES and frame.scope.field is None:
+        # "sang năm 2025 thì cần bao nhiêu?" after "được phân bổ bao nhiêu?": the same figure, another year
+        frame = frame.model_copy(update={"asked": before.asked, "unit": before.unit, "per": before.per})
     scope = frame.scope.merged_over(before.scope)
     new_place = frame.scope.locality is not None and frame.scope.locality != before.scope.locality
     changes_field = (frame.scope.field is not None and frame.scope.field != before.scope.field) or (
         frame.asked != "text" and frame.asked != before.asked
     )
+    if changes_field and frame.scope.field is None:
+        # "khi nào thì tập huấn?" after a budget question asks a date, not the budget's date: a field the
+        # earlier question implied does not carry over to another kind of question
+        scope = scope.model_copy(update={"field": None})
     if new_place and frame.scope.year is None:
         scope = scope.model_copy(update={"year": None})
     if changes_field:

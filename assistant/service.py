@@ -130,9 +130,8 @@ class AssistantService:
                 continue
             if (chunk.doc_id, tuple(chunk.section_path[:-1])) in parents:
                 picked.append(chunk)
-            elif offices and not named_project:
-                if any(f.kind == "office" for f in chunk.facts):
-                    picked.append(chunk)
+            elif offices and any(f.kind == "office" for f in chunk.facts):
+                picked.append(chunk)  # a project's office is often assigned under "Tổ chức thực hiện", not in it
             elif named_project:
                 path = fold(SECTION_SEPARATOR.join(chunk.section_path))
                 if all(name is None or fold(name) in path for name in (s.project, s.subproject)):
@@ -143,16 +142,18 @@ class AssistantService:
                     picked.append(chunk)
         return picked
 
-    def _answered_scope(self, answer: Answer) -> QuestionFrame | None:
-        """The frame a follow-up inherits: what was asked, with the Dự án / Tiểu dự án the answer came from
-        when the question named it by its title ("tiểu dự án cải thiện dinh dưỡng") rather than its number."""
+    def _answered_scope(self, question: str, answer: Answer) -> QuestionFrame | None:
+        """The frame a follow-up inherits: what was asked, with the Dự án / Tiểu dự án the question named by its
+        title ("tiểu dự án cải thiện dinh dưỡng") rather than its number, else the one the answer came from."""
         frame = answer.frame
-        if frame is None or answer.refused or not answer.citations or frame.scope.project or frame.scope.subproject:
+        if frame is None or frame.scope.project or frame.scope.subproject:
             return frame
-        chunk = self.store.catalog.chunk(answer.citations[0].chunk_id)
-        if chunk is None:
-            return frame
-        project, subproject = project_of(chunk.section_path)
+        project, subproject = self.frames.titled_project(question)
+        if project is None:
+            chunk = self.store.catalog.chunk(answer.citations[0].chunk_id) if answer.citations else None
+            if answer.refused or chunk is None:
+                return frame
+            project, subproject = project_of(chunk.section_path)
         scope = frame.scope.model_copy(update={"project": project, "subproject": subproject})
         return frame.model_copy(update={"scope": scope})
 
@@ -204,7 +205,7 @@ class AssistantService:
             "total": (done - started) * 1000,
         }
         if conversation is not None:
-            remembered = self._answered_scope(answer)
+            remembered = self._answered_scope(asked, answer)
             conversation.add(Turn(question, searched_for, result.intent.localities, remembered))
         return AskOutcome(answer, result.passages[:top_k], timings, result, searched_for)
 

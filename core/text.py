@@ -20,3 +20,9 @@ def split_lines(text: str) -> list[str]:
     """Lines as an editor numbers them: only CR, LF and CRLF end a line (not form feeds or U+2028)."""
     lines = re.split(r"\r\n|\r|\n", text)
     return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def has_phrase(folded_text: str, phrase: str) -> bool:
+    """Whether folded ``phrase`` stands in folded text as whole words: "ai duoc" is in "nhung ai duoc ho tro"
+    but not in "ia h'drai duoc phan bo"."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded_text) is not None

@@ -6,6 +6,7 @@ added there is both extracted from documents and understood in questions.
 ``corpus/fields.toml``: the recurring fields of a project description (Mục tiêu, Đối tượng, …): how a
 document's label opens one, which question cues ask about one, and their order in a handout.
 ``corpus/kinds.toml``: document kinds as a header prints them (heading, a number's type code).
+``corpus/projects.toml``: the programme's Dự án / Tiểu dự án by the titles officers name them with.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from core.text import fold
+from core.text import fold, has_phrase
 from prompts import get_prompts
 
 DEFAULT_VOCABULARY = Path(__file__).resolve().parent.parent / "corpus" / "vocabulary.toml"
 DEFAULT_FIELDS = DEFAULT_VOCABULARY.with_name("fields.toml")
 DEFAULT_KINDS = DEFAULT_VOCABULARY.with_name("kinds.toml")
+DEFAULT_PROJECTS = DEFAULT_VOCABULARY.with_name("projects.toml")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,10 @@ class Vocabulary:
     stop_words: frozenset[str]  # folded words that are not part of a question's focus
 
     def funding_in(self, folded: str) -> list[str]:
-        return [source for source, cues in self.funding.items() if any(cue in folded for cue in cues)]
+        return [source for source, cues in self.funding.items() if any(has_phrase(folded, cue) for cue in cues)]
 
     def role_in(self, folded: str) -> str | None:
-        return next((role for role, cues in self.roles.items() if any(cue in folded for cue in cues)), None)
+        return next((role for role, cues in self.roles.items() if any(has_phrase(folded, cue) for cue in cues)), None)
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:
@@ -92,6 +94,26 @@ class DocumentKinds:
     laws: frozenset[str]  # kinds whose heading carries the document's name
     codes: dict[str, str]  # a number's type code → the kind
     issuer_coded: str  # the kind of a number coded with its issuer's code
+
+
+@dataclass(frozen=True)
+class ProjectTitles:
+    cues: tuple[tuple[str, str, str | None], ...]  # (folded cue, Dự án, Tiểu dự án or None), longest cue first
+
+    def named(self, folded: str) -> tuple[str | None, str | None]:
+        """The Dự án and Tiểu dự án a question names by title ("tieu du an cai thien dinh duong")."""
+        return next(((p, s) for cue, p, s in self.cues if has_phrase(folded, cue)), (None, None))
+
+
+@lru_cache(maxsize=4)
+def load_projects(path: Path = DEFAULT_PROJECTS) -> ProjectTitles:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    cues = [
+        (fold(cue), entry["project"], entry.get("subproject"))
+        for entry in data.get("project", [])
+        for cue in _strings(entry.get("cues"), f"project.{entry.get('project')}.cues")
+    ]
+    return ProjectTitles(tuple(sorted(cues, key=lambda c: -len(c[0]))))
 
 
 @lru_cache(maxsize=4)

@@ -19,7 +19,7 @@ from core.text import fold
 from core.vocabulary import DEFAULT_VOCABULARY, Vocabulary, load_vocabulary
 from ingest.models import Chunk, Fact, Sentence
 
-FACTS_VERSION = "f3"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
+FACTS_VERSION = "f4"  # part of the index fingerprint, with the vocabulary file: bump when extraction changes
 
 _NUMBER = r"\d{1,3}(?:[.,]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _DATE = r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"

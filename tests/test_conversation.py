@@ -72,3 +72,40 @@ def test_a_new_project_keeps_the_asked_field_and_place(fast_service: AssistantSe
     _, (_, direct, scopes) = _turns(fast_service, "Phòng nào chủ trì Dự án 2 ở Ea Súp?", "còn Dự án 4 thì sao?")
     assert direct[0].startswith("Phân công thực hiện: Phòng Lao động - Thương binh và Xã hội chủ trì")
     assert scopes == ["Dự án 4 › Tiểu dự án 3 (Ea Súp, 2024)"]
+
+
+def test_a_follow_up_led_by_a_year_or_pointing_back_at_the_project_inherits_its_topic() -> None:
+    conversation = Conversation("c")
+    conversation.add(
+        Turn("Kinh phí Dự án 2 ở Ea Súp là bao nhiêu?", "Kinh phí Dự án 2 ở Ea Súp là bao nhiêu?", ["Ea Súp"])
+    )
+    for question in ("nam 2023 thi duoc bao nhieu, lam gi", "doi tuong cua tieu du an nay la ai vay"):
+        inherited = effective_question(conversation, question, QueryIntent(folded=question))
+        assert inherited.startswith(question) and "Dự án 2" in inherited and "Ea Súp" in inherited
+    alone = "nam 2023 huyen nao duoc phan bo nhieu kinh phi nhat"
+    assert effective_question(conversation, alone, QueryIntent(folded=alone)) == alone
+
+
+def test_a_bare_how_much_after_an_amount_asks_the_same_amount(fast_service: AssistantService) -> None:
+    conversation = Conversation("c")
+    fast_service.ask("Kinh phí Tiểu dự án 3 ở huyện Ea Súp là bao nhiêu?", conversation=conversation)
+    answer = fast_service.ask("thế ở Trực Ninh thì cần bao nhiêu?", conversation=conversation).answer
+    assert answer.frame is not None and answer.frame.asked == "amount"
+    assert not answer.refused and "210 triệu đồng" in answer.direct[0].text
+
+
+def test_another_kind_of_question_does_not_keep_the_field_the_previous_one_implied(
+    fast_service: AssistantService,
+) -> None:
+    conversation = Conversation("c")
+    fast_service.ask("Kinh phí Dự án 2 ở huyện Ea Súp là bao nhiêu?", conversation=conversation)
+    frame = fast_service.ask("phòng nào chủ trì?", conversation=conversation).answer.frame
+    assert frame is not None and frame.asked == "office"
+    assert frame.scope.project == "Dự án 2" and frame.scope.field != "Kinh phí"
+
+
+def test_a_project_named_by_its_title_is_what_the_follow_up_asks_about(fast_service: AssistantService) -> None:
+    conversation = Conversation("c")
+    fast_service.ask("Tiểu dự án hỗ trợ việc làm bền vững ở Ea Súp làm những gì?", conversation=conversation)
+    frame = fast_service.ask("còn kinh phí thì sao?", conversation=conversation).answer.frame
+    assert frame is not None and (frame.scope.project, frame.scope.subproject) == ("Dự án 4", "Tiểu dự án 3")

@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from assistant.retrieval.query import QueryIntent
-from core.text import fold
-from core.vocabulary import Vocabulary, load_vocabulary
+from core.text import fold, has_phrase
+from core.vocabulary import ProjectTitles, Vocabulary, load_projects, load_vocabulary
 from prompts import get_prompts
 
 AskedType = Literal[
@@ -106,8 +106,9 @@ def expand_abbreviations(question: str) -> str:
 class FrameReader:
     """Pipeline step: question + its QueryIntent → QuestionFrame."""
 
-    def __init__(self, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(self, vocabulary: Vocabulary | None = None, projects: ProjectTitles | None = None) -> None:
         self.vocabulary = vocabulary or load_vocabulary()
+        self.projects = projects or load_projects()
         missing = [kind for kind in _ORDER if kind not in self.vocabulary.asked]
         if missing:
             raise ValueError(get_prompts().config.vocabulary_asked.format(kinds=", ".join(missing)))
@@ -133,6 +134,20 @@ class FrameReader:
         if _YES_NO.search(folded):
             return "yesno", 0
         return "text", 0
+
+    def titled_project(self, question: str) -> tuple[str | None, str | None]:
+        """The Dự án / Tiểu dự án a question names by its title, not its number: "tiểu dự án cải thiện dinh
+        dưỡng" is Dự án 3 › Tiểu dự án 2; "Dự án 4 giáo dục nghề nghiệp" names Dự án 4 by its own title, not
+        its Tiểu dự án 1. Only a follow-up inherits it: the plans do not always file a figure under the
+        sub-project's heading, so it does not narrow which facts may answer the question itself."""
+        folded = fold(expand_abbreviations(question))
+        if not has_phrase(folded, "du an"):
+            return None, None
+        project, subproject = _display_project(folded)
+        titled, titled_sub = self.projects.named(folded)
+        if subproject is not None or (project is not None and project != titled):
+            return project, subproject
+        return titled, titled_sub if has_phrase(folded, "tieu du an") else None
 
     def value_kinds(self, folded: str) -> list[AskedType]:
         """Every kind of value a cue of the question asks for, in the order tried."""

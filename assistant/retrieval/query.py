@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.text import fold
+from core.text import fold, has_phrase
 from core.vocabulary import load_fields
 from ingest.models import DocumentMeta
 
@@ -72,7 +72,7 @@ def names_project(text: str, name: str) -> bool:
 
 def mentions_field(folded_text: str, field_name: str) -> bool:
     """Whether folded text (a section path) is about ``field_name`` by the same cues questions use."""
-    return any(cue in folded_text for cue in load_fields().cues.get(field_name, ()))
+    return any(has_phrase(folded_text, cue) for cue in load_fields().cues.get(field_name, ()))
 
 
 def _place_names(doc: DocumentMeta) -> set[str]:
@@ -139,5 +139,7 @@ class QueryAnalyzer:
         intent.projects = [f"{kind} {number}" for kind, number in _PROJECT.findall(folded)]
         intent.answer_shape = next((shape for cue, shape in ANSWER_SHAPES if cue.search(folded)), None)
         # the field cues are in corpus/fields.toml, in the order they are tried
-        intent.field = next((name for name, cues in load_fields().cues.items() if any(c in folded for c in cues)), None)
+        intent.field = next(
+            (name for name, cues in load_fields().cues.items() if any(has_phrase(folded, c) for c in cues)), None
+        )
         return intent
