@@ -11,6 +11,7 @@ document's label opens one, which question cues ask about one, and their order i
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -86,6 +87,12 @@ def load_fields(path: Path = DEFAULT_FIELDS) -> Fields:
     if unknown or unordered:
         raise ValueError(get_prompts().config.vocabulary_cue_order.format(fields=unknown or unordered))
     return Fields(fields=fields, cues={name: by_name[name].cues for name in order})
+
+
+def field_headings_identity(path: Path = DEFAULT_FIELDS) -> str:
+    """What of corpus/fields.toml shapes an index: the headings that open a field (its question cues do not)."""
+    headings = [(f.name, f.heading.pattern) for f in load_fields(path).fields]
+    return hashlib.sha256(repr(headings).encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from assistant.index.lexical import LexicalIndex
 from assistant.index.snapshot import IndexSnapshot
 from core.analysis import Analyzer, load_glossary
 from core.settings import Settings
+from core.vocabulary import field_headings_identity
 from ingest.chunking import CHUNKER_VERSION
 from ingest.embeddings import load_embeddings
 from ingest.embeddings.model import model_id
@@ -58,6 +59,7 @@ def index_identity(settings: Settings) -> dict[str, Any]:
             "structure": STRUCTURE_VERSION,
             "chunker": CHUNKER_VERSION,
             "facts": facts_identity(),
+            "field_headings": field_headings_identity(),
             **settings.chunking.model_dump(mode="json"),
         },
     }
