@@ -185,6 +185,14 @@ class AssistantService:
         if scope is not None and scope.year is not None:
             searched_for = strip_years(searched_for)
         searched_for = " ".join([searched_for, *_scope_words(searched_for, scope)])
+        if conversation is None and scope is None and len(intent.localities) > 1:
+            # a question comparing places is one question per place, each answered from that place's documents
+            questions = _per_place(searched_for, intent.localities, intent.years)
+            outcomes = [self.ask(q, top_k, filters, mode) for q in questions]
+            answer = self.composer().joined([o.answer for o in outcomes], frame, self.documents())
+            passages = [p for pair in zip(*(o.passages for o in outcomes), strict=False) for p in pair][:top_k]
+            timings = {"total": (time.perf_counter() - started) * 1000}
+            return AskOutcome(answer, passages, timings, outcomes[0].search, searched_for)
         # deeper than shown: the typed facts of the first `fact_pool` passages may hold the asked value
         result = self.search.run(
             searched_for, max(top_k, self.settings.answer.quoted_passages, self.settings.answer.fact_pool), filters
@@ -218,3 +226,16 @@ def _scope_words(question: str, scope: Scope | None) -> list[str]:
     names = [scope.project, scope.subproject, scope.field, scope.funding, scope.locality]
     names.append(f"năm {scope.year}" if scope.year else None)
     return [name for name in names if name and fold(name) not in folded]
+
+
+def _per_place(question: str, places: list[str], years: list[int]) -> list[str]:
+    """ "kế hoạch 2024 của Krông Nô và kế hoạch 2022 của Ia H'Drai" → one question per place; as many years
+    as places pair up in the order the question names them, else each question keeps every year."""
+    folded = fold(question).replace("'", "")
+    ordered = sorted(places, key=lambda place: folded.find(fold(place).replace("'", "")))
+    bare = strip_places(question, places)
+    if len(years) == len(places):
+        by_position = sorted(years, key=lambda year: folded.find(str(year)))
+        bare = strip_years(bare)
+        return [f"{bare} {place} năm {year}" for place, year in zip(ordered, by_position, strict=True)]
+    return [f"{bare} {place}" for place in ordered]

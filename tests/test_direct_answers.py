@@ -112,3 +112,14 @@ def test_a_place_chip_replaces_the_place_of_the_question(service: AssistantServi
     answer = service.ask(question, scope=Scope(locality="Krông Nô", year=2024)).answer
     assert answer.frame is not None and answer.frame.scope.locality == "Krông Nô"
     assert all(c.locality == "Krông Nô" for c in answer.citations), answer.answer
+
+
+def test_a_question_comparing_two_places_answers_each_place_at_the_top(service: AssistantService) -> None:
+    answer = service.ask("Tỷ lệ hộ nghèo cuối năm 2023 của Ia H'Drai và Đắk Glei là bao nhiêu?").answer
+    assert not answer.refused, answer.answer
+    head = answer.answer[:400]  # each place's lines open under a header naming it
+    assert "Ia H'Drai" in head and "Đắk Glei" in head, answer.answer
+    assert {"Ia H'Drai", "Đắk Glei"} <= {c.locality for c in answer.citations}, answer.answer
+    quotes = {c.n: c.quote for c in answer.citations}
+    for line in answer.direct:  # every number of a line is in the quote it cites, as for one place
+        assert _numbers(line.text) <= _numbers(" ".join(quotes[n] for n in line.citations)), line

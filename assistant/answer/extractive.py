@@ -188,6 +188,46 @@ class ExtractiveComposer:
             return self._compose_values(matches, picks, documents, frame)
         return self._compose(picks, documents, frame, terms)
 
+    def joined(self, parts: list[Answer], frame: QuestionFrame, documents: dict[str, DocumentMeta]) -> Answer:
+        """One answer to a question comparing places from each place's own answer: the first lines of each
+        together at the top, so the compared values stand side by side; the rest after them; citations
+        renumbered in order. A place whose documents do not answer says so in its turn."""
+        if all(part.refused for part in parts):
+            return parts[0]
+        lead = max(1, self.settings.max_direct_lines // len(parts))
+        writer = _Writer(documents, self.prompts)
+        top: list[str] = []
+        rest: list[str] = []
+        direct: list[AnswerLine] = []
+        for part in parts:
+            if part.refused:  # the reason line ("Các tài liệu của Trực Thái không có …"), after the refusal
+                said = part.answer.splitlines()
+                top.append(said[1] if len(said) > 1 else said[0])
+                continue
+            by_n = {c.n: c for c in part.citations}
+            scope = None
+            for i, line in enumerate(part.direct):
+                numbers = []
+                for n in line.citations:
+                    writer.citations.append(by_n[n].model_copy(update={"n": len(writer.citations) + 1}))
+                    numbers.append(len(writer.citations))
+                direct.append(line.model_copy(update={"citations": numbers}))
+                out = top if i < lead else rest
+                if line.scope != scope or i == lead:  # headers alone: a line's numbers are its quote's
+                    out.append(f"{line.scope}:")
+                    scope = line.scope
+                out.append(f"- {line.text} {' '.join(f'[{n}]' for n in numbers)}")
+        lines = [*top, *(["", self.prompts.answer.related_heading, *rest] if rest else [])]
+        lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
+        return Answer(
+            answer="\n".join(lines),
+            refused=False,
+            citations=writer.citations,
+            direct=direct,
+            contradiction=any(part.contradiction for part in parts),
+            frame=frame,
+        )
+
     def _focused(self, sentence: Sentence, terms: dict[str, float]) -> str:
         """A long sentence shown by the clauses that carry the question (the citation keeps all of it)."""
         text = _display(sentence)
