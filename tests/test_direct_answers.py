@@ -123,3 +123,21 @@ def test_a_question_comparing_two_places_answers_each_place_at_the_top(service: 
     quotes = {c.n: c.quote for c in answer.citations}
     for line in answer.direct:  # every number of a line is in the quote it cites, as for one place
         assert _numbers(line.text) <= _numbers(" ".join(quotes[n] for n in line.citations)), line
+
+
+def test_the_value_that_fits_best_leads_the_answer(service: AssistantService) -> None:
+    # the 2022 plan of Ia H'Drai sets the communes one deadline for their own plans; a sentence citing a
+    # document dated earlier the same year fits the question less and must not come first
+    deadline = next(
+        s.text
+        for c in service.store.catalog.chunks()
+        if c.doc_id.startswith("002")
+        for s in c.sentences
+        if "hoàn thành trước ngày" in s.text
+    )
+    date = re.search(r"trước ngày (\d+/\d+/\d{4})", deadline)
+    assert date is not None, deadline
+    question = "Ở Ia H'Drai, UBND các xã phải xây dựng xong kế hoạch giảm nghèo năm 2022 trước ngày nào?"
+    answer = service.ask(question).answer
+    assert not answer.refused, answer.answer
+    assert date.group(1) in answer.direct[0].text, answer.answer

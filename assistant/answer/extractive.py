@@ -400,7 +400,8 @@ class ExtractiveComposer:
                 group = by_sentence[(m.chunk.chunk_id, m.sentence.line_start)]
                 if group not in chosen:
                     chosen.append(group)
-        chosen.sort(key=lambda g: (g[0].chunk.doc_id, g[0].chunk.ordinal, g[0].sentence.line_start))
+        # best first: the reader stops at the first lines, so the value that fits the question best leads
+        chosen.sort(key=lambda g: -max(m.score for m in g))
         writer = _Writer(documents, self.prompts)
         quoted = []
         for group in chosen:
