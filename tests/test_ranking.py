@@ -156,7 +156,7 @@ def _bm25_following_model(tmp_path: Path) -> Path:
 @pytest.mark.unit
 def test_lambdarank_learns_from_readable_features_and_search_falls_back_without_it(tmp_path: Path) -> None:
     settings = get_settings().model_copy(update={"data_dir": tmp_path})
-    retrieval = settings.retrieval.model_copy(update={"shipped_ranker": tmp_path / "none.lgb"})
+    retrieval = settings.retrieval.model_copy(update={"ranker": "lambdarank", "shipped_ranker": tmp_path / "none.lgb"})
     assert HybridSearch(Store(settings), retrieval).ranker is None  # no model file: the fusion ranks
 
     _bm25_following_model(tmp_path)  # the data dir's own ranker.lgb
@@ -190,7 +190,7 @@ def _fusion_and_learned(service: AssistantService, retrieval: RetrievalSettings)
 def test_the_shipped_ranker_puts_a_gold_passage_first_where_the_fusion_did_not(service: AssistantService) -> None:
     """On a real dev question (which it was fitted on), the gold passage moves above the fusion's pick."""
     settings = service.settings
-    fusion, learned = _fusion_and_learned(service, settings.retrieval)
+    fusion, learned = _fusion_and_learned(service, settings.retrieval.model_copy(update={"ranker": "lambdarank"}))
     assert learned.ranker is not None and learned.ranker.model_file == settings.retrieval.shipped_ranker
     moved = []
     for question in [
@@ -214,7 +214,7 @@ def test_a_ranker_of_other_features_is_refused_and_the_fusion_ranks(
     with pytest.raises(ValueError, match=f"phiên bản {FEATURE_VERSION - 1}.*cần huấn luyện lại"):
         LearnedRanker(model)
 
-    retrieval = service.settings.retrieval.model_copy(update={"shipped_ranker": model})
+    retrieval = service.settings.retrieval.model_copy(update={"ranker": "lambdarank", "shipped_ranker": model})
     fusion, learned = _fusion_and_learned(service, retrieval)
     question = "Kinh phí thực hiện Dự án 4 là bao nhiêu?"
     with caplog.at_level("WARNING", logger="gnbv.retrieval"):
@@ -232,7 +232,9 @@ def test_a_new_model_ranks_the_next_search_without_reindexing(service: Assistant
     shipped = service.settings.retrieval.shipped_ranker
     model.write_bytes(shipped.read_bytes())
     card_path(model).write_bytes(card_path(shipped).read_bytes())
-    search = HybridSearch(service.store, service.settings.retrieval.model_copy(update={"shipped_ranker": model}))
+    search = HybridSearch(
+        service.store, service.settings.retrieval.model_copy(update={"ranker": "lambdarank", "shipped_ranker": model})
+    )
     first = search.ranker
     assert first is not None and first.version in search.ranker_label()
 
@@ -244,6 +246,10 @@ def test_a_new_model_ranks_the_next_search_without_reindexing(service: Assistant
     assert "ranker" not in json.dumps(service.store.identity)
 
 
-def test_health_says_which_ranker_orders_the_passages(fast_client: TestClient) -> None:
+def test_health_says_which_ranker_orders_the_passages(fast_client: TestClient, fast_service: AssistantService) -> None:
+    assert fast_client.get("/health").json()["ranker"] == "fusion"  # the default
     shipped = get_settings().retrieval.shipped_ranker
-    assert fast_client.get("/health").json()["ranker"] == f"lambdarank {model_version(shipped)} ({shipped})"
+    learned = HybridSearch(
+        fast_service.store, fast_service.settings.retrieval.model_copy(update={"ranker": "lambdarank"})
+    )
+    assert learned.ranker_label() == f"lambdarank {model_version(shipped)} ({shipped})"
