@@ -1,17 +1,16 @@
 """Answerability: whether the documents answer a question, read from its frame, its retrieval and its facts.
 
-The composer states a value only from a typed fact of the asked kind that fits the frame; its first gate
-was lexical: refuse when no such fact carries ``answer.min_fact_score`` of the question's focus. That one
-signal misses near-misses: the topic is in the documents, the asked value is not. The learned gate reads more: what is asked and in which scope, how
-much of the question the best passage, its section and the best fact carry, the question's words the
-best passages lack (the rarest one is a strong sign the asked thing is not there), the words no document
-holds, the dense and BM25 scores of the top hits and their gaps. A LightGBM classifier over those
-features, trained on the dev split by ``python -m eval gate --save``, gives the probability that the
-documents cannot answer; at or above its threshold (chosen on dev cross-validation) the question is
-refused. Rules and the lexical gate stay first (an unknown place, an uncovered year, no fact of the asked
-kind over ``min_fact_score``: nothing to state), so the model only adds refusals: a value it lets through
-was stated before it too. Without the model files the lexical gate alone decides, as before.
-"""
+The composer states a value only from a typed fact of the asked kind that fits the frame; its first gate was
+lexical: refuse when no such fact carries ``answer.min_fact_score`` of the question's focus. That one signal misses
+near-misses: the topic is in the documents, the asked value is not. The learned gate reads more: what is asked and
+in which scope, how much of the question the best passage, its section and the best fact carry, the question's
+words the best passages lack (the rarest one is a strong sign the asked thing is not there), the words no document
+holds, the dense and BM25 scores of the top hits and their gaps. A LightGBM classifier over those features, trained
+on the dev split by ``python -m eval gate --save``, gives the probability that the documents cannot answer; at or
+above its threshold (chosen on dev cross-validation) the question is refused. Rules and the lexical gate stay first
+(an unknown place, an uncovered year, no fact of the asked kind over ``min_fact_score``: nothing to state), so the
+model only adds refusals: a value it lets through was stated before it too. Without the model files the lexical
+gate alone decides, as before. """
 
 from __future__ import annotations
 
