@@ -193,10 +193,9 @@ class AssistantService:
             passages = [p for pair in zip(*(o.passages for o in outcomes), strict=False) for p in pair][:top_k]
             timings = {"total": (time.perf_counter() - started) * 1000}
             return AskOutcome(answer, passages, timings, outcomes[0].search, searched_for)
-        # deeper than shown: the typed facts of the first `fact_pool` passages may hold the asked value
-        result = self.search.run(
-            searched_for, max(top_k, self.settings.answer.quoted_passages, self.settings.answer.fact_pool), filters
-        )
+        # every candidate, ranked: the typed facts of the first `fact_pool` passages, in the ranker's order and in
+        # the fusion's, may hold the asked value
+        result = self.search.run(searched_for, _ALL_CANDIDATES, filters)
         searched = time.perf_counter()
         documents = self.documents()
         composer = self.composer()
@@ -216,6 +215,9 @@ class AssistantService:
             remembered = self._answered_scope(asked, answer)
             conversation.add(Turn(question, searched_for, result.intent.localities, remembered))
         return AskOutcome(answer, result.passages[:top_k], timings, result, searched_for)
+
+
+_ALL_CANDIDATES = 1000  # more than the fusion ever returns (dense_k + lexical_k + sections' passages)
 
 
 def _scope_words(question: str, scope: Scope | None) -> list[str]:

@@ -239,8 +239,11 @@ class ExtractiveComposer:
         return _clauses(text, lambda clause: best > 0 and scores.get(clause, 0.0) >= keep)
 
     def value_pool(self, result: SearchResult, scope_chunks: Iterable[Chunk]) -> list[Chunk]:
-        """The chunks whose facts may answer a value question: the top passages, then the scope's."""
-        pool = list({p.chunk.chunk_id: p.chunk for p in result.passages[: self.settings.fact_pool]}.values())
+        """The chunks whose facts may answer a value question: the top passages, the fusion's own top ones (a
+        learned ranker's order must not hide the passage that states the value), then the scope's."""
+        depth = self.settings.fact_pool
+        fused = sorted(result.passages, key=lambda p: -p.fused_score)[:depth]
+        pool = list({p.chunk.chunk_id: p.chunk for p in [*result.passages[:depth], *fused]}.values())
         known = {c.chunk_id for c in pool}
         return pool + [c for c in scope_chunks if c.chunk_id not in known]
 
