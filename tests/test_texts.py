@@ -55,6 +55,7 @@ DATA_LITERALS: dict[str, str] = {
     "assistant/answer/facts.py::_counted": "the unit a people count is of",
     "assistant/followup.py::resolve_follow_up": "'năm 2024' added to a follow-up question's text for retrieval",
     "assistant/service.py::_scope_words": "scope words added to a question's text for retrieval",
+    "assistant/service.py::_per_place": "the year word of a per-place question, added to its text for retrieval",
     "assistant/retrieval/query.py::_CAPITALISED": "a capitalised word pattern, compiled into the place pattern",
     "assistant/retrieval/frame.py::Scope.*": "English field descriptions quoting question examples",
     "assistant/retrieval/frame.py::QuestionFrame.[!l]*": "English field descriptions quoting question examples",
