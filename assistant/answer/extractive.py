@@ -218,15 +218,7 @@ class ExtractiveComposer:
                     scope = line.scope
                 out.append(f"- {line.text} {' '.join(f'[{n}]' for n in numbers)}")
         lines = [*top, *(["", self.prompts.answer.related_heading, *rest] if rest else [])]
-        lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
-        return Answer(
-            answer="\n".join(lines),
-            refused=False,
-            citations=writer.citations,
-            direct=direct,
-            contradiction=any(part.contradiction for part in parts),
-            frame=frame,
-        )
+        return self._answered(writer, lines, direct, frame, any(part.contradiction for part in parts))
 
     def _focused(self, sentence: Sentence, terms: dict[str, float]) -> str:
         """A long sentence shown by the clauses that carry the question (the citation keeps all of it)."""
@@ -423,15 +415,7 @@ class ExtractiveComposer:
         if related:
             lines += ["", self.prompts.answer.related_heading]
             lines += writer.lines([(p.chunk, p.sentence, _display(p.sentence)) for p in related], headers=False)
-        lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
-        return Answer(
-            answer="\n".join(lines),
-            refused=False,
-            citations=writer.citations,
-            direct=direct,
-            contradiction=bool(differing),
-            frame=frame,
-        )
+        return self._answered(writer, lines, direct, frame, bool(differing))
 
     def _compose(
         self, picks: list[_Pick], documents: dict[str, DocumentMeta], frame: QuestionFrame, terms: dict[str, float]
@@ -443,9 +427,25 @@ class ExtractiveComposer:
         localities = {getattr(documents.get(p.chunk.doc_id), "locality", None) for p in picks}
         if len(localities) > 1:  # after the answer: each header already names its place
             lines.append(self.prompts.answer.several_localities)
-        lines += ["", self.prompts.answer.sources_heading, *writer.sources()]
+        return self._answered(writer, lines, writer.answer_lines, frame)
+
+    def _answered(
+        self,
+        writer: _Writer,
+        lines: list[str],
+        direct: list[AnswerLine],
+        frame: QuestionFrame | None,
+        contradiction: bool = False,
+    ) -> Answer:
+        """The answer's lines, then the sources they cite; ``direct`` are the lines that state what was asked."""
+        lines = [*lines, "", self.prompts.answer.sources_heading, *writer.sources()]
         return Answer(
-            answer="\n".join(lines), refused=False, citations=writer.citations, direct=writer.answer_lines, frame=frame
+            answer="\n".join(lines),
+            refused=False,
+            citations=writer.citations,
+            direct=direct,
+            contradiction=contradiction,
+            frame=frame,
         )
 
 
