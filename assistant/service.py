@@ -16,7 +16,7 @@ from assistant.conversation import Conversation, Turn, strip_places, strip_years
 from assistant.followup import resolve_follow_up
 from assistant.index.snapshot import IndexSnapshot
 from assistant.index.store import Store
-from assistant.retrieval.frame import FrameReader, QuestionFrame, Scope, expand_abbreviations, project_of
+from assistant.retrieval.frame import VALUE_TYPES, FrameReader, QuestionFrame, Scope, expand_abbreviations, project_of
 from assistant.retrieval.hybrid import HybridSearch, ScoredChunk, SearchFilters, SearchResult
 from assistant.retrieval.query import mentions_field
 from core.settings import Settings
@@ -104,8 +104,15 @@ class AssistantService:
 
     @staticmethod
     def _with_scope(frame: QuestionFrame, override: Scope | None) -> QuestionFrame:
-        """What the user set explicitly (the page's chips) wins over what was read from the question."""
-        return frame if override is None else frame.model_copy(update={"scope": override.merged_over(frame.scope)})
+        """What the user set explicitly (the page's chips) wins over what was read from the question. A field
+        chip changed from the question's asks for that field: "Kinh phí … bao nhiêu?" re-asked with the field
+        Đối tượng wants the beneficiaries, not a figure."""
+        if override is None:
+            return frame
+        update: dict[str, object] = {"scope": override.merged_over(frame.scope)}
+        if override.field is not None and override.field != frame.scope.field and frame.asked in VALUE_TYPES:
+            update |= {"asked": "list", "also": [], "unit": None, "per": None}
+        return frame.model_copy(update=update)
 
     def scope_chunks(self, question: str, frame: QuestionFrame, result: SearchResult) -> list[Chunk]:
         """Where the asked values are stated, wherever they rank: the chunks of the asked project (or, with a
@@ -184,7 +191,9 @@ class AssistantService:
             searched_for = strip_places(searched_for, self.search.analyze(searched_for).localities)
         if scope is not None and scope.year is not None:
             searched_for = strip_years(searched_for)
-        searched_for = " ".join([searched_for, *_scope_words(searched_for, scope)])
+        if scope is not None and scope.field not in (None, intent.field):
+            searched_for = ""  # the question's words ask about its own field: the chip's scope says what is asked
+        searched_for = " ".join([searched_for, *_scope_words(searched_for, scope)]).strip()
         if conversation is None and scope is None and len(intent.localities) > 1:
             # a question comparing places is one question per place, each answered from that place's documents
             questions = _per_place(searched_for, intent.localities, intent.years)
