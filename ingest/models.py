@@ -101,6 +101,7 @@ class DocumentMeta(BaseModel):
     def page_of(self, line: int) -> int | None:
         """The page a cited line is on (PDFs), so a citation can say "trang 2"."""
         return sum(1 for start in self.pages if start <= line) or None
+
     sha256: str = ""
 
 

@@ -185,6 +185,12 @@ class IndexTexts(BaseModel):
     mismatch: str
     settings: str
     joined: str
+    ranker_no_card: str
+    ranker_version: str
+    ranker_card_mismatch: str
+    ranker_fallback: str
+    gate_features: str
+    gate_threshold: str
     parts: dict[str, str] = Field(description="the parts of an index's identity a mismatch names")
 
 
@@ -329,6 +335,8 @@ class EvaluationTexts(BaseModel):
     gate_lexical: str
     gate_learned: str
     gate_no_dir: str
+    ranker_saved: str
+    ranker_not_saved: str
     commands: dict[str, str] = Field(description="what each python -m eval command does")
     help: dict[str, str] = Field(description="help of python -m eval's options, by 'command.option'")
     columns: dict[str, str] = Field(description="the export's headings, the automatic checks' names aside")

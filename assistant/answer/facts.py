@@ -106,9 +106,7 @@ class FactMatcher:
         return matches
 
     @staticmethod
-    def _fits(
-        frame: QuestionFrame, fact: Fact, chunk: Chunk, meta: DocumentMeta | None, numbers: set[str]
-    ) -> bool:
+    def _fits(frame: QuestionFrame, fact: Fact, chunk: Chunk, meta: DocumentMeta | None, numbers: set[str]) -> bool:
         asked = frame.asked
         if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)):
             return False

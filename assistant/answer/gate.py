@@ -10,7 +10,7 @@ on the dev split by ``python -m eval gate --save``, gives the probability that t
 above its threshold (chosen on dev cross-validation) the question is refused. Rules and the lexical gate stay first
 (an unknown place, an uncovered year, no fact of the asked kind over ``min_fact_score``: nothing to state), so the
 model only adds refusals: a value it lets through was stated before it too. Without the model files the lexical
-gate alone decides, as before. """
+gate alone decides, as before."""
 
 from __future__ import annotations
 
@@ -28,10 +28,12 @@ from assistant.retrieval.frame import VALUE_TYPES, AskedType, QuestionFrame
 from assistant.retrieval.hybrid import SearchResult
 from core.text import fold
 from ingest.models import SECTION_SEPARATOR
+from prompts import get_prompts
 
 if TYPE_CHECKING:
     import lightgbm
 
+TEXTS = get_prompts().index
 FEATURE_VERSION = 1
 MODEL_FILE = "gate.lgb"
 META_FILE = "gate.json"
@@ -207,12 +209,10 @@ class AnswerabilityGate:
         meta = json.loads((model_dir / META_FILE).read_text(encoding="utf-8"))
         booster = lightgbm.Booster(model_file=str(model_dir / MODEL_FILE))
         if meta.get("feature_version") != FEATURE_VERSION or tuple(booster.feature_name()) != FEATURES:
-            raise ValueError(
-                f"Mô hình cổng trả lời {model_dir} dùng đặc trưng khác; cần huấn luyện lại (python -m eval gate --save)"
-            )
+            raise ValueError(TEXTS.gate_features.format(model=model_dir))
         threshold = float(meta["threshold"])
         if not 0 < threshold <= 1 or math.isnan(threshold):
-            raise ValueError(f"Ngưỡng của mô hình cổng trả lời {model_dir} phải trong (0, 1]")
+            raise ValueError(TEXTS.gate_threshold.format(model=model_dir))
         self.booster, self.threshold = booster, threshold
 
     @property

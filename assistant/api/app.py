@@ -26,9 +26,7 @@ def create_app(settings: Settings | None = None, service: AssistantService | Non
     """``service``: an assistant already built (over its own store) instead of one over ``settings``' index."""
     settings = settings or (service.settings if service else get_settings())  # refuses misspelt GNBV_ variables
     service = service or AssistantService(settings)
-    worker = IngestWorker(
-        service.store, JobQueue(settings.layout.jobs), settings.server, get_prompts().jobs
-    )
+    worker = IngestWorker(service.store, JobQueue(settings.layout.jobs), settings.server, get_prompts().jobs)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -27,11 +27,13 @@ from assistant.retrieval.query import QueryIntent, mentions_field
 from core.settings import RetrievalSettings
 from core.text import fold
 from ingest.models import DocumentMeta
+from prompts import get_prompts
 
 if TYPE_CHECKING:
     from assistant.retrieval.hybrid import ScoredChunk
 
 log = logging.getLogger("gnbv.retrieval")
+TEXTS = get_prompts().index
 ABSENT = 1000  # the rank of a passage a list did not return
 FEATURES = (
     "dense_cosine",
@@ -174,21 +176,15 @@ class LearnedRanker:
 
         card_file = card_path(model_file)
         if not card_file.exists():
-            raise RankerMismatchError(
-                f"Mô hình xếp hạng {model_file} thiếu tệp mô tả {card_file.name}; cần huấn luyện lại"
-            )
+            raise RankerMismatchError(TEXTS.ranker_no_card.format(model=model_file, card=card_file.name))
         self.card = RankerCard.model_validate_json(card_file.read_text(encoding="utf-8"))
         if self.card.feature_version != FEATURE_VERSION or tuple(self.card.features) != FEATURES:
             raise RankerMismatchError(
-                f"Mô hình xếp hạng {model_file} dùng đặc trưng phiên bản {self.card.feature_version}, "
-                f"mã hiện tại cần phiên bản {FEATURE_VERSION}; cần huấn luyện lại "
-                "(`python -m eval ranking --save-ranker`)"
+                TEXTS.ranker_version.format(model=model_file, found=self.card.feature_version, wanted=FEATURE_VERSION)
             )
         self.booster = lightgbm.Booster(model_file=str(model_file))
         if tuple(self.booster.feature_name()) != FEATURES:
-            raise RankerMismatchError(
-                f"Mô hình xếp hạng {model_file} không khớp với tệp mô tả của nó; cần huấn luyện lại"
-            )
+            raise RankerMismatchError(TEXTS.ranker_card_mismatch.format(model=model_file))
         self.model_file = model_file
         self.frames = frames or FrameReader()
         self.version = model_version(model_file)
@@ -243,7 +239,7 @@ class RankerLoader:
                 try:
                     self._loaded = (key, LearnedRanker(path))
                 except RankerMismatchError as error:
-                    log.warning("%s — xếp hạng bằng phép hợp nhất (fusion)", error)
+                    log.warning(TEXTS.ranker_fallback.format(error=error))
                     self._loaded = (key, None)
             return self._loaded[1]
 

@@ -80,9 +80,7 @@ class TorchEncoder:
 
     def encode(self, texts: list[str]) -> npt.NDArray[np.float32]:
         # sentence-transformers sorts a batch by length itself, so padding stays small
-        vectors = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
-        )
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
 
 

@@ -43,7 +43,11 @@ def test_scope_and_label_from_the_question_and_its_intent() -> None:
         field="Kinh phí",
     )
     assert frame.scope == Scope(
-        locality="Ia H'Drai", year=2025, project="Dự án 4", subproject="Tiểu dự án 2", field="Kinh phí",
+        locality="Ia H'Drai",
+        year=2025,
+        project="Dự án 4",
+        subproject="Tiểu dự án 2",
+        field="Kinh phí",
         funding="vốn sự nghiệp",
     )
     assert frame.label == "Kinh phí · Dự án 4 › Tiểu dự án 2 · vốn sự nghiệp · Ia H'Drai · 2025"
