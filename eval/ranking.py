@@ -1,19 +1,21 @@
 """``python -m eval ranking``: the rankers side by side, on the hand-written set and on ALQAC, in one run.
 
 Each ranker answers a question with ranked passages; a passage is one chunk, or a whole section (a law's
-article, a project heading) for the section BM25. On the hand-written set (dev and test splits, first turns
-only: a second turn's search depends on the conversation) a passage is a hit by the harness's definition
-(``eval.metrics.score``: it covers the gold lines or holds the gold quote); on ALQAC (training questions, or
-any question file of that format) passages map to their distinct articles as in ``eval.alqac``. Latency is
-the ranker's own search time per question (question embedding included), its median.
+article, a project heading) for the section BM25. On the hand-written set (dev and test splits and the
+outline-generated smoke set, first turns only: a second turn's search depends on the conversation) a passage is
+a hit by the harness's definition (``eval.metrics.score``: it covers the gold lines or holds the gold quote); on
+ALQAC (training questions, or any question file of that format) passages map to their distinct articles as in
+``eval.alqac``. Latency is the ranker's own search time per question (question embedding included), its median.
 
-The learned ranker (LambdaRank, ``assistant.retrieval.learned``) reorders the configured fusion's
-candidates. A model is fitted on the dev split (all its first turns, fixed seed) and scored there by 5-fold
-cross-validation only (a question is never scored by a model fitted on it); the test split and ALQAC are
-scored by the model fitted on all of dev, which never saw them. The model the search uses (the data dir's
-own, else the one shipped in corpus/ranker/) is scored by the real search on test and ALQAC, never on dev.
-``--save-ranker`` ships the model fitted on dev with its card, only when on the test split it beats the
-configured fusion of the same run.
+The learned ranker (LambdaRank, ``assistant.retrieval.learned``) reorders the configured fusion's candidates.
+Two training pools are compared: the dev split alone, and dev + the smoke set + ALQAC's training questions
+(program documents and laws, hand-written and templated questions: the ranker the search ships). Each model is
+fitted with a fixed seed and scored on what it was fitted on by 5-fold cross-validation only (a question is
+never scored by a model fitted on it); the test split, and any other ALQAC file given, are scored by the model
+fitted on the whole pool, which never saw them. The model the search uses (the data dir's own, else the one
+shipped in corpus/ranker/) is scored by the real search on test, never on what it was fitted on.
+``--save-ranker`` ships the model of the whole pool with its card, only when on the test split it beats the
+configured fusion of the same run and on the smoke set (by CV) it keeps the fusion's hit@5.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ from core.settings import RetrievalSettings, Settings
 from eval.alqac import _ARTICLE, _scores, benchmark_dir
 from eval.dataset import Question
 from eval.metrics import aggregate, gold_spans, holds, score
-from eval.split import select
+from eval.split import SMOKE, select
 from eval.systems import PassageRef, SystemAnswer
 from ingest.embeddings import CachedEmbeddings
 from ingest.models import Chunk
+from prompts import get_prompts
 
+TEXTS = get_prompts().evaluation
 TOP_K = 10
 ALQAC_PASSAGES = 40  # chunks read to find 10 distinct articles, as eval.alqac does
 Passage = tuple[Chunk, ...]  # one chunk, or the chunks of one section in document order
@@ -178,6 +182,7 @@ def table(title: str, rows: dict[str, dict[str, float]]) -> str:
 class Candidates:
     """One question's fused candidates (fusion order), their features and relevance, and the search time."""
 
+    key: str  # the question's id, unique across every set of the run
     text: str
     passages: list[ScoredChunk]
     features: np.ndarray
@@ -189,7 +194,9 @@ class Candidates:
         return [(self.passages[j].chunk,) for j in order[:k]]
 
 
-def candidates(search: HybridSearch, text: str, relevant: Callable[[Chunk], bool], frames: FrameReader) -> Candidates:
+def candidates(
+    search: HybridSearch, key: str, text: str, relevant: Callable[[Chunk], bool], frames: FrameReader
+) -> Candidates:
     _forget_queries(search.store)
     started = time.perf_counter()
     result = search.run(text, 10_000)  # every fused candidate
@@ -197,7 +204,7 @@ def candidates(search: HybridSearch, text: str, relevant: Callable[[Chunk], bool
     documents = {d.doc_id: d for d in search.store.catalog.documents()}
     rows = features(result.passages, result.intent, text, documents, frames.run(text, result.intent))
     labels = np.asarray([float(relevant(p.chunk)) for p in result.passages])
-    return Candidates(text, result.passages, rows, labels, latency)
+    return Candidates(key, text, result.passages, rows, labels, latency)
 
 
 SEED = 0
@@ -230,17 +237,17 @@ def fit(pool: Sequence[Candidates]) -> lightgbm.Booster:
     return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
-def _fold(text: str, folds: int) -> int:
-    return int(hashlib.sha256(text.encode("utf-8")).hexdigest()[:8], 16) % folds
+def _fold(key: str, folds: int) -> int:
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % folds
 
 
 def cross_validated(pool: list[Candidates], folds: int = 5) -> dict[str, np.ndarray]:
-    """Each question's candidate scores from the model fitted on the other folds (never on its own)."""
+    """Each question's candidate scores (by key) from the model fitted on the other folds (never on its own)."""
     out: dict[str, np.ndarray] = {}
     for fold in range(folds):
-        held = [c for c in pool if _fold(c.text, folds) == fold]
-        model = fit([c for c in pool if _fold(c.text, folds) != fold])
-        out |= {c.text: _predict(model, c) for c in held}
+        held = [c for c in pool if _fold(c.key, folds) == fold]
+        model = fit([c for c in pool if _fold(c.key, folds) != fold])
+        out |= {c.key: _predict(model, c) for c in held}
     return out
 
 
@@ -249,8 +256,9 @@ def _predict(model: lightgbm.Booster, c: Candidates) -> np.ndarray:
 
 
 def _replayed(pool: list[Candidates], predicted: dict[str, np.ndarray]) -> Ranker:
+    """One set's questions ranked by the given scores (keyed by question id), looked up by their text."""
     by_text = {c.text: c for c in pool}
-    return lambda text, k: by_text[text].ordered(predicted[text], k)
+    return lambda text, k: by_text[text].ordered(predicted[by_text[text].key], k)
 
 
 def _with_latency(figures: dict[str, float], pool: list[Candidates], model: lightgbm.Booster) -> dict[str, float]:
@@ -276,6 +284,10 @@ def _beats(learned: dict[str, float], fusion: dict[str, float]) -> bool:
     return learned["hit@1"] > fusion["hit@1"] and learned["mrr"] > fusion["mrr"]
 
 
+def _keeps(learned: dict[str, float], fusion: dict[str, float], slack: float = 0.02) -> bool:
+    return learned["hit@5"] >= fusion["hit@5"] - slack
+
+
 def save(model: lightgbm.Booster, target: Path, trained_on: str, figures: dict[str, dict[str, float]]) -> None:
     """The model file and its card (feature version, training questions, seed, figures) side by side."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -292,90 +304,112 @@ def save(model: lightgbm.Booster, target: Path, trained_on: str, figures: dict[s
     card_path(target).write_text(card.model_dump_json(indent=2) + "\n", encoding="utf-8")
 
 
+HAND_SPLITS = ("dev", "test", SMOKE)
+ALQAC_TRAINING = "questions.jsonl"  # the benchmark's training questions; any other file given is held out
+
+
+@dataclass
+class Pool:
+    """A training pool for the learned ranker: the sets it is fitted on (by their table titles)."""
+
+    name: str
+    sets: tuple[str, ...]
+
+
+POOLS = [
+    Pool("dev", ("hand-written dev",)),
+    # what ships: program documents and laws, hand-written and templated questions
+    Pool("dev+smoke+ALQAC", ("hand-written dev", "hand-written smoke", f"ALQAC {ALQAC_TRAINING}")),
+]
+SHIPPED_POOL = POOLS[-1]
+
+
 def run_ranking(
     settings: Settings, alqac_settings: Settings, alqac_files: list[Path] | None = None, save_ranker: bool = False
 ) -> list[str]:
-    """Tables: hand-written dev, hand-written test, then one per ALQAC question file (training by default)."""
+    """Tables: hand-written dev, test and smoke, then one per ALQAC question file (training by default)."""
     from eval.harness import ensure_index
 
     store = ensure_index(settings).store
     laws_store = Store(alqac_settings)
     IngestPipeline(laws_store).run([benchmark_dir(alqac_settings) / "laws"])
     laws = {d.doc_id: Path(d.source).stem for d in laws_store.catalog.documents()}
-    splits = {split: [q for q in select(split, settings.corpus_dir)[0] if not q.follow_up] for split in ("dev", "test")}
-    files = alqac_files or [benchmark_dir(alqac_settings) / "questions.jsonl"]
-    alqac_sets = {path.name: _read(path) for path in files}
-    rows: dict[str, dict[str, dict[str, float]]] = {f"hand-written {split}": {} for split in splits}
-    rows |= {f"ALQAC {name}": {} for name in alqac_sets}
+    hand = {
+        f"hand-written {split}": [q for q in select(split, settings.corpus_dir)[0] if not q.follow_up]
+        for split in HAND_SPLITS
+    }
+    training = benchmark_dir(alqac_settings) / ALQAC_TRAINING
+    files = list(dict.fromkeys([training, *(alqac_files or [])]))
+    alqac_sets = {f"ALQAC {path.name}": _read(path) for path in files}
+    rows: dict[str, dict[str, dict[str, float]]] = {title: {} for title in [*hand, *alqac_sets]}
+
+    def scored(title: str, ranker: Ranker) -> dict[str, float]:
+        if title in hand:
+            return hand_written(ranker, hand[title], settings.corpus_dir, title.split()[-1])
+        return alqac(ranker, alqac_sets[title], laws)
 
     for name, ranker in rankers(store, settings.retrieval).items():
-        for split, questions in splits.items():
-            rows[f"hand-written {split}"][name] = hand_written(ranker, questions, settings.corpus_dir, split)
+        for title in hand:
+            rows[title][name] = scored(title, ranker)
     for name, ranker in rankers(laws_store, alqac_settings.retrieval).items():
-        for file, items in alqac_sets.items():
-            rows[f"ALQAC {file}"][name] = alqac(ranker, items, laws)
-    # the shipped model by the real search; never on dev, which it was fitted on
+        for title in alqac_sets:
+            rows[title][name] = scored(title, ranker)
+    # the shipped model by the real search, on the test split only: it was fitted on the rest
     if (shipped := _shipped(store, settings.retrieval)) is not None:
-        rows["hand-written test"][shipped[0]] = hand_written(shipped[1], splits["test"], settings.corpus_dir, "test")
-    if (shipped := _shipped(laws_store, alqac_settings.retrieval)) is not None:
-        for file, items in alqac_sets.items():
-            rows[f"ALQAC {file}"][shipped[0]] = alqac(shipped[1], items, laws)
+        rows["hand-written test"][shipped[0]] = scored("hand-written test", shipped[1])
 
-    # a model fitted now on the dev split: candidates of the configured fusion, relevance by the same gold
+    # models fitted now: candidates of the configured fusion, relevance by the same gold
     learned = {"ranker": "lambdarank"}
     search = HybridSearch(store, settings.retrieval.model_copy(update=learned), apply_ranker=False)
     law_search = HybridSearch(laws_store, alqac_settings.retrieval.model_copy(update=learned), apply_ranker=False)
     frames = FrameReader()
-    hand = {
-        split: [candidates(search, q.question, _holds_gold(q, settings.corpus_dir), frames) for q in questions]
-        for split, questions in splits.items()
+    pools = {
+        title: [candidates(search, q.id, q.question, _holds_gold(q, settings.corpus_dir), frames) for q in items]
+        for title, items in hand.items()
+    } | {
+        title: [
+            candidates(law_search, f"{title}:{q.get('id', n)}", str(q["question"]), _in_gold(q, laws), frames)
+            for n, q in enumerate(items)
+        ]
+        for title, items in alqac_sets.items()
     }
-    on_laws = {
-        file: [candidates(law_search, str(q["question"]), _in_gold(q, laws), frames) for q in items]
-        for file, items in alqac_sets.items()
-    }
-    model = fit(hand["dev"])
-    rows["hand-written dev"]["lambdarank (5-fold CV on dev)"] = _with_latency(
-        hand_written(_replayed(hand["dev"], cross_validated(hand["dev"])), splits["dev"], settings.corpus_dir, "dev"),
-        hand["dev"],
-        model,
-    )
-    name = "lambdarank (fitted on dev)"
-    held_out = {c.text: _predict(model, c) for c in hand["test"]}
-    rows["hand-written test"][name] = _with_latency(
-        hand_written(_replayed(hand["test"], held_out), splits["test"], settings.corpus_dir, "test"),
-        hand["test"],
-        model,
-    )
-    for file, pool in on_laws.items():  # ALQAC: never seen by the model
-        scored = {c.text: _predict(model, c) for c in pool}
-        rows[f"ALQAC {file}"][name] = _with_latency(alqac(_replayed(pool, scored), alqac_sets[file], laws), pool, model)
-    counts = {f"hand-written {s}": len(q) for s, q in splits.items()} | {
-        f"ALQAC {f}": len(i) for f, i in alqac_sets.items()
-    }
+    models = {}
+    for pool in POOLS:
+        fitted_on = [c for title in pool.sets for c in pools[title]]
+        models[pool.name] = model = fit(fitted_on)
+        by_cv = cross_validated(fitted_on)
+        for title, candidates_of in pools.items():
+            if title in pool.sets:
+                name, predicted = f"lambdarank {pool.name} (5-fold CV)", by_cv
+            else:
+                name, predicted = (
+                    f"lambdarank {pool.name} (held out)",
+                    {c.key: _predict(model, c) for c in candidates_of},
+                )
+            rows[title][name] = _with_latency(scored(title, _replayed(candidates_of, predicted)), candidates_of, model)
+    counts = {title: len(items) for title, items in hand.items()} | {t: len(i) for t, i in alqac_sets.items()}
     tables = [table(f"{title} ({counts[title]} questions)", figures) for title, figures in rows.items()]
     if save_ranker:
-        tables.append(_save(model, settings, rows, len(splits["dev"])))
+        trained_on = ", ".join(f"{title} ({counts[title]})" for title in SHIPPED_POOL.sets)
+        tables.append(_save(models[SHIPPED_POOL.name], settings, rows, trained_on))
     return tables
 
 
-def _save(model: lightgbm.Booster, settings: Settings, rows: dict[str, dict[str, dict[str, float]]], dev: int) -> str:
-    """Ship the model fitted on dev only where, on the test split, it beats the configured fusion of the same run."""
-    test = rows["hand-written test"]
+def _save(
+    model: lightgbm.Booster, settings: Settings, rows: dict[str, dict[str, dict[str, float]]], trained_on: str
+) -> str:
+    """Ship the model of the whole pool only where, on the held-out test split, it beats the configured fusion
+    of the same run, and on the templated smoke set (by CV) it keeps the fusion's hit@5."""
     target = settings.retrieval.shipped_ranker
-    if not _beats(test["lambdarank (fitted on dev)"], test["fusion (configured)"]):
-        return f"Không ghi {target}: trên tập test mô hình không hơn phép hợp nhất đang dùng."
-    figures = {
-        "hand-written dev (5-fold CV)": rows["hand-written dev"]["lambdarank (5-fold CV on dev)"],
-        "hand-written test (held out)": test["lambdarank (fitted on dev)"],
-        "hand-written test, fusion (configured)": test["fusion (configured)"],
-    } | {
-        f"{title} (held out)": row["lambdarank (fitted on dev)"]
-        for title, row in rows.items()
-        if title.startswith("ALQAC")
+    test, smoke = rows["hand-written test"], rows["hand-written smoke"]
+    held, by_cv = f"lambdarank {SHIPPED_POOL.name} (held out)", f"lambdarank {SHIPPED_POOL.name} (5-fold CV)"
+    if not _beats(test[held], test["fusion (configured)"]) or not _keeps(smoke[by_cv], smoke["fusion (configured)"]):
+        return TEXTS.ranker_not_saved.format(target=target)
+    figures = {f"{title}, fusion (configured)": row["fusion (configured)"] for title, row in rows.items()} | {
+        f"{title}, lambdarank": row[held if held in row else by_cv] for title, row in rows.items()
     }
-    save(model, target, f"hand-written dev split ({dev} first-turn questions)", figures)
-    return f"Đã ghi {target} và {card_path(target).name}"
+    save(model, target, trained_on, figures)
+    return TEXTS.ranker_saved.format(target=target, card=card_path(target).name)
 
 
 def _holds_gold(question: Question, corpus_dir: Path) -> Callable[[Chunk], bool]:
