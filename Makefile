@@ -11,7 +11,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils antiword libreoffi
 SYSTEM_CHECK := command -v tesseract && tesseract --list-langs 2>&1 | grep -qx vie && command -v pdftoppm \
 	&& command -v antiword && command -v soffice && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 
-.PHONY: install system run test test-fast lint eval bench
+.PHONY: install system system-test run test test-fast lint eval bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,10 +32,19 @@ system:
 
 install: system $(STAMP)
 
+# the browser tests drive Debian's Chromium; same rule as `system`
+system-test: system
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium >/dev/null; \
+	  else echo "Thiếu trình duyệt cho bài kiểm thử giao diện; cài bằng: sudo apt-get install chromium" >&2; fi; \
+	fi
+
 run: $(STAMP)
 	$(PY) -m assistant serve --ingest
 
-test: $(STAMP)
+test: system-test $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy core assistant ingest eval prompts
 	$(VENV)/bin/lint-imports

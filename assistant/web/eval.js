@@ -140,6 +140,7 @@ function renderSummary(detail) {
 async function show(runId) {
   if (!runId) return;
   clearTimeout(poller);
+  if (current !== runId) $("progress-text").textContent = "";  // no other run's "Xong" while this one loads
   current = runId;
   history.replaceState(null, "", `#run=${runId}`);
   $("export-xlsx").href = `/api/eval/runs/${runId}/export?format=xlsx`;
@@ -150,12 +151,14 @@ async function show(runId) {
   $("progress-box").hidden = false;
   $("progress").max = Math.max(run.total, 1);
   $("progress").value = run.done;
-  const state = run.status === "done" ? "Xong" : run.status === "running" ? "Đang chạy" : `Lỗi: ${run.message || ""}`;
-  $("progress-text").textContent = `${state}: ${run.done}/${run.total} câu`;
   renderSummary(detail);
   rows = await getJSON(`/api/eval/runs/${runId}/answers`);
+  if (current !== runId) return;
   fillFilters();
   renderTable();
+  // "Xong" only once its answers are in the table: a reader (or a test) who sees it can open them
+  const state = run.status === "done" ? "Xong" : run.status === "running" ? "Đang chạy" : `Lỗi: ${run.message || ""}`;
+  $("progress-text").textContent = `${state}: ${run.done}/${run.total} câu`;
   if (run.status === "running") {
     poller = setTimeout(() => show(runId), 1000);
   } else if ($("run").querySelector(`option[value="${runId}"]`)?.textContent.includes("đang chạy")) {
