@@ -73,6 +73,13 @@ def short_scope(chunk: Chunk) -> str:
     return titles[-1][:80] if titles else chunk.title[:80]
 
 
+def _project_path(chunk: Chunk) -> tuple[str, ...]:
+    """The section path down to the innermost Dự án / Tiểu dự án title; empty outside any project."""
+    path = chunk.section_path
+    inner = max((i for i, title in enumerate(path) if _PROJECT_TITLE.search(title)), default=-1)
+    return tuple(path[: inner + 1])
+
+
 def _place(meta: DocumentMeta | None) -> str:
     if meta is None:
         return ""
@@ -264,46 +271,70 @@ class ExtractiveComposer:
         passages = result.passages[: self.settings.quoted_passages]
         if not passages:
             return []
-        shape = result.intent.answer_shape
-        scored = [
-            _Pick(
-                p.chunk,
-                s,
-                self.scorer.coverage(terms, s.text, SECTION_SEPARATOR.join(p.chunk.section_path))
-                * (self.settings.shape_bonus if shape is not None and shape.search(s.text) else 1.0),
-            )
-            for p in passages
-            for s in p.chunk.sentences
-            if not s.heading and not _is_label(s)
-        ]
-        if not scored:
-            return []
-        best = max(scored, key=lambda pick: pick.score)
-        wanted = result.intent.field
-        field_chunk = next((p.chunk for p in passages if wanted and p.chunk.field == wanted), None)
-        if field_chunk is not None and not self._is_the_asked_project(field_chunk, passages[0].chunk, result):
-            field_chunk = None
+        field_chunk = self._asked_field(result)
         if field_chunk is not None:
             # the question asks for a field of a project: give all of it, in document order
-            whole = [p for p in scored if p.chunk.chunk_id == field_chunk.chunk_id and not _is_label(p.sentence)]
+            whole = self._scored(terms, result, [field_chunk])
             if whole:
                 return whole[: self.settings.max_sentences]
-        keep = [p for p in scored if p.score >= self.settings.sentence_keep_ratio * best.score and p.score > 0]
+        scored = self._scored(terms, result, [p.chunk for p in passages])
+        if not scored:
+            return []
+        best = max(pick.score for pick in scored)
+        keep = [p for p in scored if p.score >= self.settings.sentence_keep_ratio * best and p.score > 0]
         keep.sort(key=lambda p: -p.score)
         keep = keep[: self.settings.max_sentences]
+        # the passage holding the best sentence first (the reader stops at the first lines), each passage's
+        # sentences in document order so a passage still reads as written
+        lead: dict[str, float] = {}
+        for pick in keep:
+            lead[pick.chunk.chunk_id] = max(lead.get(pick.chunk.chunk_id, 0.0), pick.score)
         order = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
         keep.sort(key=lambda p: (order[p.chunk.chunk_id], p.sentence.line_start))
         return keep
 
+    def _scored(self, terms: dict[str, float], result: SearchResult, chunks: list[Chunk]) -> list[_Pick]:
+        """Each sentence of ``chunks`` (headings and bare labels aside) with its evidence score."""
+        shape = result.intent.answer_shape
+        return [
+            _Pick(
+                chunk,
+                s,
+                self.scorer.coverage(terms, s.text, SECTION_SEPARATOR.join(chunk.section_path))
+                * (self.settings.shape_bonus if shape is not None and shape.search(s.text) else 1.0),
+            )
+            for chunk in chunks
+            for s in chunk.sentences
+            if not s.heading and not _is_label(s)
+        ]
+
+    def _asked_field(self, result: SearchResult) -> Chunk | None:
+        """The passage among the quoted ones that is the asked field ("Đối tượng", "Nội dung" …) of the asked
+        project: a project's fields are separate passages, and the best-ranked one of the project is often its
+        Mục tiêu, not the field asked."""
+        wanted = result.intent.field
+        if not wanted or not result.passages:
+            return None
+        top = result.passages[0].chunk
+        return next(
+            (
+                p.chunk
+                for p in result.passages[: self.settings.quoted_passages]
+                if p.chunk.field == wanted and self._is_the_asked_project(p.chunk, top, result)
+            ),
+            None,
+        )
+
     @staticmethod
     def _is_the_asked_project(chunk: Chunk, top: Chunk, result: SearchResult) -> bool:
         """A whole field is the answer when it belongs to the project the question names, or, when the
-        question names none, when it is the best passage."""
+        question names none, to the best passage's own Dự án / Tiểu dự án (or is the best passage)."""
         projects = result.intent.projects
         if projects:
             path = fold(" ".join(chunk.section_path))
             return all(p in path for p in projects)
-        return chunk.chunk_id == top.chunk_id
+        own = _project_path(top)
+        return chunk.chunk_id == top.chunk_id or (bool(own) and _project_path(chunk) == own)
 
     def _refusal_reason(
         self, result: SearchResult, picks: list[_Pick], documents: dict[str, DocumentMeta]

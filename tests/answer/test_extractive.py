@@ -83,3 +83,17 @@ def test_a_long_value_sentence_is_shown_by_the_clause_stating_the_asked_value(fa
     assert "90 triệu đồng cho hoạt động kiểm tra, giám sát, đánh giá" in line.text
     assert "300 triệu đồng" not in line.text
     assert line.text.startswith("… ") and line.text.endswith(" …")
+
+
+def test_the_asked_field_of_the_best_passages_project_is_given_when_no_project_is_named(
+    fast_service: AssistantService,
+) -> None:
+    # named by its title, not its number: the best passage may be the sub-project's Mục tiêu, but the
+    # Đối tượng of the same sub-project is what is asked
+    answer = _ask(
+        fast_service, "Tiểu dự án hỗ trợ kết nối việc làm thành công cho lao động ở Ea Súp dành cho đối tượng nào?"
+    )
+    assert not answer.refused
+    first = answer.citations[answer.direct[0].citations[0] - 1]
+    assert first.section.endswith("Đối tượng") and "Tiểu dự án 3" in first.section
+    assert "các trung tâm dịch vụ việc làm" in answer.direct[0].text
