@@ -53,6 +53,12 @@ def canonical_number(text: str) -> str:
     return str(int(head))
 
 
+def _aligned_fold(text: str) -> str:
+    """The folded text, its positions those of the text (else the lower-cased text)."""
+    folded = fold(text)
+    return folded if len(folded) == len(text) else text.lower()
+
+
 class FactExtractor:
     """Pipeline step: a chunk → the same chunk with ``facts`` filled from its sentences."""
 
@@ -83,9 +89,7 @@ class FactExtractor:
 
     def sentence_facts(self, sentence: Sentence, heading_office: str | None = None) -> list[Fact]:
         text = sentence.text
-        folded = fold(text)
-        if len(folded) != len(text):  # positions of the folded text must be those of the text
-            folded = text.lower()
+        folded = _aligned_fold(text)
         facts: list[Fact] = []
         taken: list[tuple[int, int]] = []
 
@@ -137,13 +141,7 @@ class FactExtractor:
         if role is None:
             return []
         text = sentence.text
-        # an office is written with a capital ("Phòng", "Ủy ban"); "hội" inside "Xã hội" is not one
-        named = [
-            (m.start(), self._office_name(text, m.start()))
-            for m in self._office.finditer(folded)
-            if text[m.start()].isupper()
-        ]
-        named = [(start, name) for start, name in named if len(name.split()) >= 2]
+        named = self.office_names(text, folded)
         # "- Chủ trì, phối hợp với …" under "2. Phòng giao dịch NHCSXH huyện:": the heading is the subject
         opens_with_role = self.vocabulary.role_in(folded.lstrip("-+*• ")[:12]) is not None
         if heading_office and (opens_with_role or not named):
@@ -163,6 +161,22 @@ class FactExtractor:
                 )
             )
         return facts
+
+    @property
+    def office_head(self) -> re.Pattern[str]:
+        """How an office's name starts, on folded text ("phong", "trung tam" …)."""
+        return self._office
+
+    def office_names(self, text: str, folded: str | None = None) -> list[tuple[int, str]]:
+        """The offices a text names, with where each starts: "Phòng Văn hóa và Thông tin", "Trạm y tế xã"."""
+        folded = _aligned_fold(text) if folded is None else folded
+        # an office is written with a capital ("Phòng", "Ủy ban"); "hội" inside "Xã hội" is not one
+        named = [
+            (m.start(), self._office_name(text, m.start()))
+            for m in self._office.finditer(folded)
+            if text[m.start()].isupper()
+        ]
+        return [(start, name) for start, name in named if len(name.split()) >= 2]
 
     @staticmethod
     def _office_name(text: str, start: int) -> str:

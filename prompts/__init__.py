@@ -15,6 +15,7 @@ class AnswerTexts(BaseModel):
     refusal: str
     suggestions_intro: str
     unknown_place: str
+    unnamed_office: str
     uncovered_year: str
     uncovered_place_year: str
     several_localities: str

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from assistant.answer.facts import FactMatch, FactMatcher, contradictions
+from assistant.answer.facts import FactMatch, FactMatcher, contradictions, unnamed_offices
 from assistant.answer.gate import AnswerabilityGate
 from assistant.answer.models import Answer, AnswerLine, Citation, Suggestion
 from assistant.answer.scoring import EvidenceScorer
@@ -182,7 +182,12 @@ class ExtractiveComposer:
         if refusal is not None:
             return self.refuse(result, documents, refusal, frame, nearby=picks if not refusal else [])
         value = frame.asked in VALUE_TYPES and self.settings.typed_facts
-        pool = self.value_pool(result, scope_chunks) if value else []
+        pool = self.value_pool(result, scope_chunks)
+        unnamed = unnamed_offices(frame, pool, self.frames.extractor.office_head) if self.settings.typed_facts else []
+        if unnamed:
+            reason = self.prompts.answer.unnamed_office.format(offices=", ".join(unnamed))
+            return self.refuse(result, documents, reason, frame, nearby=picks)
+        pool = pool if value else []
         matches = self.facts.run(question, frame, pool, documents) if value else []
         if not self.gate.run(question, frame, result, matches, value).answerable:
             if not value:

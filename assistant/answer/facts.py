@@ -133,6 +133,37 @@ class FactMatcher:
         return True
 
 
+_JOINING = {"-", "–", "&", "va", "cac"}
+
+
+def _own_words(office: str, heads: re.Pattern[str]) -> set[str]:
+    """The words that tell an office apart ("dan toc" of "Phòng Dân tộc"): its head cut off, the name
+    capitalised after it (a question's "So sánh …" is not a Sở). Empty when the name is only a head, or
+    written in an abbreviation a reader cannot match to the documents' spelling ("Phòng LĐ-TB&XH")."""
+    words = [word.strip("?,.;:!()\"'") for word in office.split()]
+    if any(len(word) >= 2 and word.isupper() for word in re.split(r"[\s&/-]+", " ".join(words))):
+        return set()
+    head = heads.match(fold(" ".join(words)))
+    own = words[len(head.group().split()) if head else 0 :]
+    if not own or not own[0][:1].isupper():
+        return set()
+    return {fold(word) for word in own if fold(word) not in _JOINING and word}
+
+
+def unnamed_offices(frame: QuestionFrame, chunks: Iterable[Chunk], heads: re.Pattern[str]) -> list[str]:
+    """The offices the question names that no sentence (or section title) of ``chunks`` names: nothing
+    the documents say can be about them ("Trong kế hoạch 2025, Phòng Văn hóa và Thông tin làm gì?")."""
+    wanted = {office: own for office in frame.offices if (own := _own_words(office, heads))}
+    if not wanted:
+        return []
+    said = [
+        set(re.findall(r"\w+", fold(text)))
+        for chunk in chunks
+        for text in (" ".join(chunk.section_path), *(s.text for s in chunk.sentences))
+    ]
+    return [office for office, own in wanted.items() if not any(own <= words for words in said)]
+
+
 _PEOPLE = {"người", "lao động", "học viên", "học sinh", "phụ nữ", "cán bộ", "thành viên", "trẻ"}
 
 

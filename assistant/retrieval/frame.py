@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from assistant.retrieval.query import QueryIntent
 from core.text import fold, has_phrase
 from core.vocabulary import ProjectTitles, Vocabulary, load_projects, load_vocabulary
+from ingest.facts import FactExtractor
 from prompts import get_prompts
 
 AskedType = Literal[
@@ -70,6 +71,9 @@ class QuestionFrame(BaseModel):
         default_factory=list, description="other kinds of value asked at once ('bao nhiêu hộ, tỷ lệ bao nhiêu')"
     )
     scope: Scope = Field(default_factory=Scope)
+    offices: list[str] = Field(
+        default_factory=list, description="offices the question names ('Trạm y tế xã Trực Thái'), as written"
+    )
 
     @property
     def label(self) -> str:
@@ -103,12 +107,29 @@ def expand_abbreviations(question: str) -> str:
     )
 
 
+# where an office's own name ends in a question: its place ("Phòng Dân tộc huyện Đắk Glei"), or the
+# first word of the question after it ("Trung tâm … được giao", "Hội … có nhiệm vụ")
+_AFTER_OFFICE = {"huyen", "xa", "tinh", "thi", "thon", "xom", "buon", "cap", "co", "duoc", "tham", "trien", "giao"}
+
+
+def _without_place(name: str, places: set[str]) -> str:
+    """ "Hội Liên hiệp Phụ nữ xã Trực Thái có" → "Hội Liên hiệp Phụ nữ"."""
+    kept: list[str] = []
+    for word in name.split():
+        bare = fold(word).replace("'", "")
+        if kept and (bare in _AFTER_OFFICE or bare in places):
+            break
+        kept.append(word)
+    return " ".join(kept)
+
+
 class FrameReader:
     """Pipeline step: question + its QueryIntent → QuestionFrame."""
 
     def __init__(self, vocabulary: Vocabulary | None = None, projects: ProjectTitles | None = None) -> None:
         self.vocabulary = vocabulary or load_vocabulary()
         self.projects = projects or load_projects()
+        self.extractor = FactExtractor(self.vocabulary)  # its office names, read off the question
         missing = [kind for kind in _ORDER if kind not in self.vocabulary.asked]
         if missing:
             raise ValueError(get_prompts().config.vocabulary_asked.format(kinds=", ".join(missing)))
@@ -183,8 +204,20 @@ class FrameReader:
         after = self.content(expand_abbreviations(question)[cue_end:], intent) if cue_end else ""
         focus = after if len(after.split()) >= 2 else topic
         unit = self.counted(folded) if "count" in (asked, *also) else None
+        places = {w for place in intent.localities for w in fold(place).replace("'", "").split()}
+        offices = [
+            _without_place(name, places) for _, name in self.extractor.office_names(expand_abbreviations(question))
+        ]
         return QuestionFrame(
-            asked=asked, focus=focus, topic=topic, per=per, role=role, unit=unit, also=also, scope=scope
+            asked=asked,
+            focus=focus,
+            topic=topic,
+            per=per,
+            role=role,
+            unit=unit,
+            also=also,
+            scope=scope,
+            offices=offices,
         )
 
     def counted(self, folded: str) -> str | None:

@@ -97,3 +97,15 @@ def test_the_asked_field_of_the_best_passages_project_is_given_when_no_project_i
     first = answer.citations[answer.direct[0].citations[0] - 1]
     assert first.section.endswith("Đối tượng") and "Tiểu dự án 3" in first.section
     assert "các trung tâm dịch vụ việc làm" in answer.direct[0].text
+
+
+def test_an_office_no_passage_names_is_refused_and_one_they_name_is_answered(fast_service: AssistantService) -> None:
+    unnamed = _ask(fast_service, "Phòng Tư pháp huyện Ea Súp được giao nhiệm vụ gì trong kế hoạch?")
+    assert unnamed.refused and not unnamed.direct
+    assert TEXTS.unnamed_office.format(offices="Phòng Tư pháp") in unnamed.answer
+    named = _ask(fast_service, "Phòng Lao động - Thương binh và Xã hội huyện Ea Súp được giao nhiệm vụ gì?")
+    assert not named.refused
+    assert any("Phòng Lao động - Thương binh và Xã hội" in c.quote for c in named.citations)
+    # an abbreviation cannot be matched to the documents' spelling: never refused for it
+    short = _ask(fast_service, "Phòng LĐ-TB&XH huyện Ea Súp được giao nhiệm vụ gì?")
+    assert TEXTS.unnamed_office.split("{")[0] not in short.answer

@@ -109,3 +109,11 @@ def test_a_count_question_names_what_it_counts() -> None:
     assert _frame("Năm 2024 xã dự kiến đào tạo nghề cho bao nhiêu lao động?").unit == "lao động"
     assert _frame("Có bao nhiêu hộ nghèo được hỗ trợ nhà ở?").unit == "hộ"
     assert _frame("Kinh phí là bao nhiêu?").unit is None
+
+
+def test_the_offices_a_question_names_end_before_their_place() -> None:
+    named = _frame("Phòng Dân tộc huyện Đắk Glei tham gia Chương trình với vai trò gì?", localities=["Đắk Glei"])
+    assert named.offices == ["Phòng Dân tộc"]
+    typed = _frame("Hoi Lien hiep Phu nu xa Truc Thai co nhiem vu gi?", localities=["Trực Thái"])
+    assert typed.offices == ["Hoi Lien hiep Phu nu"]
+    assert _frame("Kinh phí Dự án 4 năm 2025 là bao nhiêu?").offices == []
