@@ -49,7 +49,9 @@ def resolve_follow_up(
         context: list[str | None] = [scope.project, scope.subproject, scope.locality]
         context.append(f"năm {scope.year}" if scope.year else None)
         return " ".join([question, *_missing(question, context)]), resolved
-    resolved = before.model_copy(update={"scope": scope})
+    # the stage of a sum is the follow-up's own: "sang năm 2025 thì dự kiến cần bao nhiêu?" after "được phân bổ
+    # bao nhiêu?" asks a need, and next year's figures are needs whatever the first turn asked
+    resolved = before.model_copy(update={"scope": scope, "stage": frame.stage})
     topic = strip_places(previous.effective, previous.localities)
     new_year = frame.scope.year is not None and frame.scope.year != before.scope.year
     if new_place or new_year:  # the old year would pull the search back to the old year's lines

@@ -178,6 +178,13 @@ class AnswerSettings(Section):
     value_clause_ratio: float = Field(
         0.98, gt=0, le=1, description="a long value sentence shows the clauses of facts within this share of the best"
     )
+    comparison_lead_chars: int = Field(
+        240,
+        ge=40,
+        le=2000,
+        description="a comparison opens with each place's lines up to this many characters (at least one), "
+        "the rest after them, so every place's value is read before the first place's details",
+    )
     nearby_topic_weight: float = Field(
         0.5, ge=0, le=2, description="weight of the question's topic beside its focus when choosing nearby sentences"
     )

@@ -38,6 +38,15 @@ class Vocabulary:
     office_heads: tuple[str, ...]  # folded
     asked: dict[str, tuple[str, ...]]  # asked type → folded cues, in the order they are tried
     stop_words: frozenset[str]  # folded words that are not part of a question's focus
+    stages: dict[str, tuple[str, ...]]  # what a sum is at (planned or paid out) → folded cues
+    change_question: tuple[str, ...]  # folded cues of a question about a change or target of a rate
+    change_before: tuple[str, ...]  # a value right after one of these is a change …
+    change_level: tuple[str, ...]  # … unless one of these comes between ("giảm còn")
+
+    def stage_in(self, folded: str) -> str | None:
+        """The one stage a text names ("bố trí bao nhiêu và giải ngân bao nhiêu" names two: none)."""
+        named = [stage for stage, cues in self.stages.items() if any(has_phrase(folded, c) for c in cues)]
+        return named[0] if len(named) == 1 else None
 
     def funding_in(self, folded: str) -> list[str]:
         return [source for source, cues in self.funding.items() if any(has_phrase(folded, cue) for cue in cues)]
@@ -149,4 +158,8 @@ def load_vocabulary(path: Path = DEFAULT_VOCABULARY) -> Vocabulary:
         office_heads=_strings(data.get("offices", {}).get("heads"), "offices.heads"),
         asked={kind: _strings(cues, f"asked.{kind}") for kind, cues in data.get("asked", {}).items()},
         stop_words=frozenset(fold(w) for w in _strings(data.get("focus", {}).get("stop"), "focus.stop")),
+        stages={stage: _strings(cues, f"stages.{stage}") for stage, cues in data.get("stages", {}).items()},
+        change_question=_strings(data.get("change", {}).get("question"), "change.question"),
+        change_before=_strings(data.get("change", {}).get("before"), "change.before"),
+        change_level=_strings(data.get("change", {}).get("level"), "change.level"),
     )

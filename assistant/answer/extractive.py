@@ -206,7 +206,6 @@ class ExtractiveComposer:
         renumbered in order. A place whose documents do not answer says so in its turn."""
         if all(part.refused for part in parts):
             return parts[0]
-        lead = max(1, self.settings.max_direct_lines // len(parts))
         writer = _Writer(documents, self.prompts)
         top: list[str] = []
         rest: list[str] = []
@@ -218,6 +217,7 @@ class ExtractiveComposer:
                 continue
             by_n = {c.n: c for c in part.citations}
             scope = None
+            lead = self._lead(part.direct, len(parts))
             for i, line in enumerate(part.direct):
                 numbers = []
                 for n in line.citations:
@@ -231,6 +231,17 @@ class ExtractiveComposer:
                 out.append(f"- {line.text} {' '.join(f'[{n}]' for n in numbers)}")
         lines = [*top, *(["", self.prompts.answer.related_heading, *rest] if rest else [])]
         return self._answered(writer, lines, direct, frame, any(part.contradiction for part in parts))
+
+    def _lead(self, lines: list[AnswerLine], places: int) -> int:
+        """How many of a place's lines open a comparison: up to its share of the direct lines, while they
+        fit in ``comparison_lead_chars`` (the first always), so the next place's values stay in sight."""
+        most = max(1, self.settings.max_direct_lines // places)
+        used = 0
+        for i, line in enumerate(lines[:most]):
+            used += len(line.text)
+            if i and used > self.settings.comparison_lead_chars:
+                return i
+        return most
 
     def _focused(self, sentence: Sentence, terms: dict[str, float]) -> str:
         """A long sentence shown by the clauses that carry the question (the citation keeps all of it)."""

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from assistant.answer.scoring import EvidenceScorer
 from assistant.retrieval.frame import QuestionFrame, project_of
 from assistant.retrieval.query import names_project
-from core.text import fold
+from core.text import fold, has_phrase
+from core.vocabulary import Vocabulary, load_vocabulary
 from ingest.models import SECTION_SEPARATOR, Chunk, DocumentMeta, Fact, Sentence
 from prompts import get_prompts
 
@@ -57,9 +58,16 @@ def _in_path(chunk: Chunk, name: str) -> bool:
 class FactMatcher:
     """Pipeline step: frame + candidate chunks → the facts that state the asked value, best first."""
 
-    def __init__(self, scorer: EvidenceScorer, min_score: float, narrower_weight: float = 0.9) -> None:
+    def __init__(
+        self,
+        scorer: EvidenceScorer,
+        min_score: float,
+        narrower_weight: float = 0.9,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         if not 0 <= min_score <= 1 or not 0 < narrower_weight <= 1:
             raise ValueError(get_prompts().config.fact_matcher)
+        self.vocabulary = vocabulary or load_vocabulary()
         self.scorer = scorer
         self.min_score = min_score
         self.narrower_weight = narrower_weight
@@ -105,8 +113,10 @@ class FactMatcher:
         matches.sort(key=lambda m: -m.score)
         return matches
 
-    @staticmethod
-    def _fits(frame: QuestionFrame, fact: Fact, chunk: Chunk, meta: DocumentMeta | None, numbers: set[str]) -> bool:
+    def _fits(
+        self, frame: QuestionFrame, fact: Fact, chunk: Chunk, meta: DocumentMeta | None, numbers: set[str]
+    ) -> bool:
+        vocabulary = self.vocabulary
         asked = frame.asked
         if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)):
             return False
@@ -120,6 +130,10 @@ class FactMatcher:
             return False
         if numbers and fact.kind in ("document", "date") and not (fact.number and fact.number in numbers):
             return False  # a question naming a document is about that document (its own date, not a neighbour's)
+        if fact.kind == "amount" and frame.stage is not None and not _at_stage(fact, chunk, frame.stage, vocabulary):
+            return False  # "đã giải ngân bao nhiêu" is not answered by what was allocated
+        if fact.kind == "percent" and not frame.change and _is_change(fact, vocabulary):
+            return False  # "tỷ lệ … hiện nay" is not answered by "giảm ít nhất 1,5%"
         funding = frame.scope.funding
         if funding is not None and funding not in fact.funding and fold(funding) not in fold(chunk.section):
             return False
@@ -162,6 +176,26 @@ def unnamed_offices(frame: QuestionFrame, chunks: Iterable[Chunk], heads: re.Pat
         for text in (" ".join(chunk.section_path), *(s.text for s in chunk.sentences))
     ]
     return [office for office, own in wanted.items() if not any(own <= words for words in said)]
+
+
+def _at_stage(fact: Fact, chunk: Chunk, stage: str, vocabulary: Vocabulary) -> bool:
+    """Whether a figure is of the asked stage: its sentence or section names that stage, or names none."""
+    said = fold(f"{chunk.section} {fact.text}")
+    named = [s for s, cues in vocabulary.stages.items() if any(has_phrase(said, cue) for cue in cues)]
+    return not named or stage in named
+
+
+def _is_change(fact: Fact, vocabulary: Vocabulary) -> bool:
+    """ "giảm ít nhất 1,5%" is a change; "giảm còn 3,03%", "chiếm 7,93%" are levels."""
+    start = fact.text.find(fact.value)
+    if start < 0:
+        return False
+    before = fold(fact.text[:start]).split()[-4:]
+    changes = [i for i, word in enumerate(before) if word in vocabulary.change_before]
+    if not changes:
+        return False
+    after_change = " ".join(before[changes[-1] + 1 :])
+    return not any(has_phrase(after_change, level) for level in vocabulary.change_level)
 
 
 _PEOPLE = {"người", "lao động", "học viên", "học sinh", "phụ nữ", "cán bộ", "thành viên", "trẻ"}

@@ -42,6 +42,10 @@ VALUE_TYPES: frozenset[str] = frozenset(
 _ORDER = ("comparison", "percent", "duration", "date", "document", "office", "count", "amount", "yesno", "list")
 _QUANTITY = re.compile(r"(?<!\w)(?:bao nhieu|bao nhiu|bn|may|tong so|tong cong)(?!\w)")
 _YES_NO = re.compile(r"(?<!\w)(?:khong|ko|k|hok|chua)\s*\??\s*(?:a|vay|nhi|nhe)?\s*\??\s*$")
+_GIVEN = {
+    "amount": re.compile(r"\d[\d.,]*\s*(?:trieu dong|ty dong|nghin dong|dong)(?!\w)"),
+    "percent": re.compile(r"\d[\d.,]*\s*%"),
+}
 _WHAT = re.compile(r"(?<!\w)(?:nao|gi|nhu the nao|the nao|ra sao)(?!\w)")
 _ABBREVIATED_PROJECT = re.compile(r"\b(T?DA)\s?(\d{1,2})\b")
 
@@ -71,6 +75,10 @@ class QuestionFrame(BaseModel):
         default_factory=list, description="other kinds of value asked at once ('bao nhiêu hộ, tỷ lệ bao nhiêu')"
     )
     scope: Scope = Field(default_factory=Scope)
+    stage: str | None = Field(None, description="for money: kế hoạch vốn or giải ngân, when the question says")
+    change: bool = Field(
+        False, description="for rates: the question asks about a change or a target ('giảm', 'chỉ tiêu'), not a level"
+    )
     offices: list[str] = Field(
         default_factory=list, description="offices the question names ('Trạm y tế xã Trực Thái'), as written"
     )
@@ -184,7 +192,9 @@ class FrameReader:
         folded = fold(expand_abbreviations(question))
         project, subproject = _display_project(folded)
         asked, cue_end = self.asked(folded)
-        also = [kind for kind in self.value_kinds(folded) if kind != asked]
+        # a value the question itself gives ("Với 726 triệu đồng …, hỗ trợ bao nhiêu hộ?") is not asked
+        given = {kind for kind, pattern in _GIVEN.items() if pattern.search(folded)}
+        also = [kind for kind in self.value_kinds(folded) if kind != asked and kind not in given]
         per = next(
             (unit for cue, unit in self.vocabulary.per.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded)),
             None,
@@ -218,6 +228,8 @@ class FrameReader:
             also=also,
             scope=scope,
             offices=offices,
+            stage=self.vocabulary.stage_in(folded),
+            change=any(has_phrase(folded, cue) for cue in self.vocabulary.change_question),
         )
 
     def counted(self, folded: str) -> str | None:
