@@ -61,3 +61,9 @@ def test_a_value_the_question_gives_is_not_asked() -> None:
     assert frame.asked == "count" and "amount" not in frame.also
     both = READER.run("Năm 2023 hỗ trợ bao nhiêu hộ, kinh phí bao nhiêu triệu đồng?", QueryIntent(folded=""))
     assert "amount" in (both.asked, *both.also)
+
+
+def test_an_age_is_a_count_of_years_of_age() -> None:
+    chunk = _chunk("Tẩy giun định kỳ cho trẻ em dưới 6 tuổi.", section="Nội dung")
+    assert _stated("Tẩy giun định kỳ cho trẻ em dưới mấy tuổi?", chunk) == ["6 tuổi"]
+    assert _stated("Tay giun dinh ky cho tre em duoi bao nhieu tuoi?", chunk) == ["6 tuổi"]
