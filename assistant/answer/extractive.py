@@ -90,14 +90,15 @@ def _place(meta: DocumentMeta | None) -> str:
 _CLAUSE = re.compile(r"(?<=;)\s+")
 
 
-def _shown(sentence: Sentence, facts: list[FactMatch], settings: AnswerSettings) -> str:
+def _shown(sentence: Sentence, facts: list[FactMatch], settings: AnswerSettings, every: bool = False) -> str:
     """A value sentence as shown in a direct line: whole when short, else its clauses (split at ";") that
-    state the best-matched values, joined by " … " (the citation keeps the whole sentence)."""
+    state the best-matched values (``every``: all its matched values, each one asked), joined by " … " (the
+    citation keeps the whole sentence)."""
     text = _display(sentence)
     if len(text) <= settings.long_line_chars or not facts:
         return text
     best = max(m.score for m in facts)
-    values = [m.fact.value for m in facts if m.score >= settings.value_clause_ratio * best]
+    values = [m.fact.value for m in facts if every or m.score >= settings.value_clause_ratio * best]
     shown = _clauses(text, lambda clause: any(v in clause for v in values))
     return shown if len(shown) <= settings.long_line_chars else _windows(text, values)
 
@@ -428,18 +429,27 @@ class ExtractiveComposer:
     ) -> Answer:
         best = matches[0].score
         kept = [m for m in matches if m.score >= self.settings.value_keep_ratio * best]
+        several = len(frame.units) > 1  # "bao nhiêu mô hình, hỗ trợ bao nhiêu đối tượng"
+        for unit in frame.units if several else []:  # the best count of each unit asked, whatever its rank
+            best_of_unit = next((m for m in matches if m.fact.kind == "count" and m.fact.unit == unit), None)
+            if best_of_unit is not None and best_of_unit not in kept:
+                kept.append(best_of_unit)
         differing = contradictions(kept)
-        by_sentence: dict[tuple[str, int], list[FactMatch]] = {}
+        # keyed on the sentence itself: a line of a report can hold several sentences
+        by_sentence: dict[tuple[str, int, str], list[FactMatch]] = {}
         for match in kept:
-            by_sentence.setdefault((match.chunk.chunk_id, match.sentence.line_start), []).append(match)
-        # one sentence per passage: a project's money is one total per sub-project, its split is detail
-        best_of_chunk: dict[str, list[FactMatch]] = {}
+            key = (match.chunk.chunk_id, match.sentence.line_start, match.sentence.text)
+            by_sentence.setdefault(key, []).append(match)
+        # one sentence per passage (per unit asked): a project's money is one total per sub-project, its split
+        # is detail
+        best_of_chunk: dict[tuple[str, str | None], list[FactMatch]] = {}
         for group in by_sentence.values():
-            best_of_chunk.setdefault(group[0].chunk.chunk_id, group)
+            counts = group[0].fact.unit if several and group[0].fact.kind == "count" else None
+            best_of_chunk.setdefault((group[0].chunk.chunk_id, counts), group)
         chosen = list(best_of_chunk.values())[: self.settings.max_direct_lines]
         for a, b in differing:  # both readings of a contradiction are stated, whatever their rank
             for m in (a, b):
-                group = by_sentence[(m.chunk.chunk_id, m.sentence.line_start)]
+                group = by_sentence[(m.chunk.chunk_id, m.sentence.line_start, m.sentence.text)]
                 if group not in chosen:
                     chosen.append(group)
         # best first: the reader stops at the first lines, so the value that fits the question best leads
@@ -447,7 +457,8 @@ class ExtractiveComposer:
         writer = _Writer(documents, self.prompts)
         quoted = []
         for group in chosen:
-            quoted.append((group[0].chunk, group[0].sentence, _shown(group[0].sentence, group, self.settings)))
+            shown = _shown(group[0].sentence, group, self.settings, every=several)
+            quoted.append((group[0].chunk, group[0].sentence, shown))
             # "…, trong đó:" goes on in the next sentence: for one value its split belongs to the answer (with
             # several sub-projects' totals, the splits would push the later totals out of sight)
             continued = _continuation(group[0].chunk, group[0].sentence) if len(chosen) == 1 else None

@@ -120,7 +120,8 @@ class FactMatcher:
         asked = frame.asked
         if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)):
             return False
-        if frame.unit is not None and fact.kind == "count" and _counted(fact.unit) != _counted(frame.unit):
+        counted = {_counted(unit) for unit in frame.units or ([frame.unit] if frame.unit else [])}
+        if counted and fact.kind == "count" and _counted(fact.unit) not in counted:
             return False  # "bao nhiêu lao động" is not answered by "08 xóm"
         if frame.per is not None and fact.per != frame.per:
             return False  # a total, or a value per something else, is not the value per unit asked

@@ -71,6 +71,9 @@ class QuestionFrame(BaseModel):
     per: str | None = Field(None, description="the unit the value is asked per: hộ, người, tháng …")
     role: str | None = Field(None, description="for offices: chủ trì or phối hợp")
     unit: str | None = Field(None, description="for counts: what is counted ('hộ', 'lao động', 'công trình')")
+    units: list[str] = Field(
+        default_factory=list, description="every count unit asked ('bao nhiêu mô hình, bao nhiêu đối tượng')"
+    )
     also: list[AskedType] = Field(
         default_factory=list, description="other kinds of value asked at once ('bao nhiêu hộ, tỷ lệ bao nhiêu')"
     )
@@ -213,7 +216,7 @@ class FrameReader:
         # "bao nhiêu phần trăm [chi phí học ngoại ngữ]": what follows the cue is what the value is of
         after = self.content(expand_abbreviations(question)[cue_end:], intent) if cue_end else ""
         focus = after if len(after.split()) >= 2 else topic
-        unit = self.counted(folded) if "count" in (asked, *also) else None
+        units = self.counted(folded) if "count" in (asked, *also) else []
         places = {w for place in intent.localities for w in fold(place).replace("'", "").split()}
         offices = [
             _without_place(name, places) for _, name in self.extractor.office_names(expand_abbreviations(question))
@@ -224,7 +227,8 @@ class FrameReader:
             topic=topic,
             per=per,
             role=role,
-            unit=unit,
+            unit=units[0] if units else None,
+            units=units,
             also=also,
             scope=scope,
             offices=offices,
@@ -232,14 +236,17 @@ class FrameReader:
             change=any(has_phrase(folded, cue) for cue in self.vocabulary.change_question),
         )
 
-    def counted(self, folded: str) -> str | None:
-        """ "bao nhiêu hộ nghèo" counts "hộ": the count unit right after the quantity word."""
+    def counted(self, folded: str) -> list[str]:
+        """ "bao nhiêu hộ nghèo" counts "hộ": the count unit right after each quantity word, in order."""
+        units: list[str] = []
         for m in _QUANTITY.finditer(folded):
             after = folded[m.end() :].lstrip()
-            for unit in self.vocabulary.count_units:  # longest first
-                if re.match(rf"{re.escape(fold(unit))}(?!\w)", after):
-                    return unit
-        return None
+            unit = next(
+                (u for u in self.vocabulary.count_units if re.match(rf"{re.escape(fold(u))}(?!\w)", after)), None
+            )
+            if unit is not None and unit not in units:  # longest first
+                units.append(unit)
+        return units
 
     def content(self, question: str, intent: QueryIntent) -> str:
         """The question's own content words, without places, years, project numbers and question words."""

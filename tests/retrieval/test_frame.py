@@ -117,3 +117,8 @@ def test_the_offices_a_question_names_end_before_their_place() -> None:
     typed = _frame("Hoi Lien hiep Phu nu xa Truc Thai co nhiem vu gi?", localities=["Trực Thái"])
     assert typed.offices == ["Hoi Lien hiep Phu nu"]
     assert _frame("Kinh phí Dự án 4 năm 2025 là bao nhiêu?").offices == []
+
+
+def test_every_count_unit_asked_is_kept() -> None:
+    frame = _frame("Năm 2022 triển khai bao nhiêu mô hình giảm nghèo, hỗ trợ bao nhiêu đối tượng?")
+    assert frame.asked == "count" and frame.unit == "mô hình" and frame.units == ["mô hình", "đối tượng"]
