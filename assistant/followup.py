@@ -54,6 +54,10 @@ def resolve_follow_up(
     # the stage of a sum is the follow-up's own: "sang năm 2025 thì dự kiến cần bao nhiêu?" after "được phân bổ
     # bao nhiêu?" asks a need, and next year's figures are needs whatever the first turn asked
     resolved = before.model_copy(update={"scope": scope, "stage": frame.stage})
+    figures = [kind for kind in before.also if kind in _FIGURES]
+    if before.asked == "yesno" and figures:
+        # "còn 2024 thì sao?" after "năm 2022 có được giao kinh phí không?": another year's figure, if any
+        resolved = resolved.model_copy(update={"asked": figures[0], "also": figures[1:]})
     topic = strip_places(previous.effective, previous.localities)
     new_year = frame.scope.year is not None and frame.scope.year != before.scope.year
     if new_place or new_year:  # the old year would pull the search back to the old year's lines

@@ -109,3 +109,12 @@ def test_a_project_named_by_its_title_is_what_the_follow_up_asks_about(fast_serv
     fast_service.ask("Tiểu dự án hỗ trợ việc làm bền vững ở Ea Súp làm những gì?", conversation=conversation)
     frame = fast_service.ask("còn kinh phí thì sao?", conversation=conversation).answer.frame
     assert frame is not None and (frame.scope.project, frame.scope.subproject) == ("Dự án 4", "Tiểu dự án 3")
+
+
+def test_after_whether_money_was_given_a_follow_up_asks_for_the_figure(fast_service: AssistantService) -> None:
+    _, second = _turns(
+        fast_service, "Dự án 2 ở huyện Ea Súp có được bố trí kinh phí không?", "thế còn Dự án 4 thì sao?"
+    )
+    outcome = fast_service.ask("Dự án 2 ở huyện Ea Súp có được bố trí kinh phí không?")
+    assert outcome.answer.frame is not None and outcome.answer.frame.asked == "yesno"
+    assert second[1] and second[1][0].startswith("Kinh phí: 480 triệu đồng")  # the figure, not a yes/no passage

@@ -118,7 +118,7 @@ class FactMatcher:
     ) -> bool:
         vocabulary = self.vocabulary
         asked = frame.asked
-        if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)):
+        if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)) and not _share_counted(frame, fact):
             return False
         counted = {_counted(unit) for unit in frame.units or ([frame.unit] if frame.unit else [])}
         if counted and fact.kind == "count" and _counted(fact.unit) not in counted:
@@ -177,6 +177,14 @@ def unnamed_offices(frame: QuestionFrame, chunks: Iterable[Chunk], heads: re.Pat
         for text in (" ".join(chunk.section_path), *(s.text for s in chunk.sentences))
     ]
     return [office for office, own in wanted.items() if not any(own <= words for words in said)]
+
+
+def _share_counted(frame: QuestionFrame, fact: Fact) -> bool:
+    """ "bao nhiêu cán bộ được tập huấn" is answered by "100% cán bộ …": a share of what is counted."""
+    if fact.kind != "percent" or "count" not in (frame.asked, *frame.also):
+        return False
+    after = fold(_after(fact)).split()
+    return any(fold(unit).split() == after[: len(unit.split())] for unit in frame.units)
 
 
 def _at_stage(fact: Fact, chunk: Chunk, stage: str, vocabulary: Vocabulary) -> bool:

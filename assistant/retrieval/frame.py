@@ -158,6 +158,8 @@ class FrameReader:
                 if m := re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", folded):
                     if kind in ("amount", "count") and quantity is None and _WHAT.search(folded):
                         return "list", m.end()
+                    if kind in ("amount", "count") and quantity is None and _YES_NO.search(folded):
+                        return "yesno", 0  # "có được giao kinh phí không?" asks whether, not how much
                     if kind == "list" and _YES_NO.search(folded):
                         return "yesno", 0
                     return kind, m.end()  # type: ignore[return-value]  # _ORDER holds AskedType values

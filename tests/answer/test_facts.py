@@ -67,3 +67,9 @@ def test_an_age_is_a_count_of_years_of_age() -> None:
     chunk = _chunk("Tẩy giun định kỳ cho trẻ em dưới 6 tuổi.", section="Nội dung")
     assert _stated("Tẩy giun định kỳ cho trẻ em dưới mấy tuổi?", chunk) == ["6 tuổi"]
     assert _stated("Tay giun dinh ky cho tre em duoi bao nhieu tuoi?", chunk) == ["6 tuổi"]
+
+
+def test_a_count_asked_is_answered_by_a_share_of_what_it_counts() -> None:
+    chunk = _chunk("100% cán bộ làm công tác giảm nghèo các cấp được bồi dưỡng tập huấn.", section="Mục tiêu")
+    assert _stated("Đặt chỉ tiêu bao nhiêu cán bộ làm công tác giảm nghèo được bồi dưỡng tập huấn?", chunk) == ["100%"]
+    assert _stated("Bao nhiêu hộ nghèo được bồi dưỡng tập huấn?", chunk) == []

@@ -122,3 +122,8 @@ def test_the_offices_a_question_names_end_before_their_place() -> None:
 def test_every_count_unit_asked_is_kept() -> None:
     frame = _frame("Năm 2022 triển khai bao nhiêu mô hình giảm nghèo, hỗ trợ bao nhiêu đối tượng?")
     assert frame.asked == "count" and frame.unit == "mô hình" and frame.units == ["mô hình", "đối tượng"]
+
+
+def test_whether_money_was_given_is_a_yes_no_question() -> None:
+    assert _frame("Năm 2022 có được giao kinh phí cho tiểu dự án cải thiện dinh dưỡng không?").asked == "yesno"
+    assert _frame("Năm 2022 được giao bao nhiêu kinh phí cho tiểu dự án cải thiện dinh dưỡng?").asked == "amount"
