@@ -289,7 +289,8 @@ def test_each_format_ingested_and_answered_and_hostile_files_fail_alone(tmp_path
     assert cited, outcome.answer
     source = collection_loader(settings).run(folder / "ke-hoach-quet.pdf")
     assert source.encoding == "pdf+ocr" and len(source.pages) == 2
-    quoted = next(c for c in cited if figure.group(1) in c.quote)
+    quoted = next((c for c in cited if figure.group(1) in c.quote), None)
+    assert quoted is not None, (figure.group(0), outcome.answer.answer)
     # the cited lines are lines of the text a reader opens, on the second (scanned) page
     opened = " ".join(source.lines[quoted.line_start - 1 : quoted.line_end])
     assert figure.group(0) in opened

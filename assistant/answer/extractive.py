@@ -178,7 +178,7 @@ class ExtractiveComposer:
         may answer too: a project's money is stated per sub-project, far from the best passage)."""
         frame = frame or self.frames.run(question, result.intent)
         terms = self.scorer.question_terms(question)
-        picks = self._select(terms, result)
+        picks = self._select(terms, result, frame)
         refusal = self._refusal_reason(result, picks, documents)
         if refusal is not None:
             return self.refuse(result, documents, refusal, frame, nearby=picks if not refusal else [])
@@ -284,28 +284,21 @@ class ExtractiveComposer:
         picks = self._select(self.scorer.question_terms(question), result)
         return max((p.score for p in picks), default=0.0)
 
-    def _select(self, terms: dict[str, float], result: SearchResult) -> list[_Pick]:
+    def _select(self, terms: dict[str, float], result: SearchResult, frame: QuestionFrame | None = None) -> list[_Pick]:
         passages = result.passages[: self.settings.quoted_passages]
         if not passages:
             return []
-        field_chunk = self._asked_field(result)
+        field_chunk = self._asked_field(result, frame)
         if field_chunk is not None:
             # the question asks for a field of a project: give all of it, in document order
             whole = self._scored(terms, result, [field_chunk])
             if whole:
                 return whole[: self.settings.max_sentences]
         scored = self._scored(terms, result, [p.chunk for p in passages])
-        if not scored:
-            return []
-        best = max(pick.score for pick in scored)
+        best = max((pick.score for pick in scored), default=0.0)
         keep = [p for p in scored if p.score >= self.settings.sentence_keep_ratio * best and p.score > 0]
         keep.sort(key=lambda p: -p.score)
         keep = keep[: self.settings.max_sentences]
-        # the passage holding the best sentence first (the reader stops at the first lines), each passage's
-        # sentences in document order so a passage still reads as written
-        lead: dict[str, float] = {}
-        for pick in keep:
-            lead[pick.chunk.chunk_id] = max(lead.get(pick.chunk.chunk_id, 0.0), pick.score)
         order = {p.chunk.chunk_id: i for i, p in enumerate(passages)}
         keep.sort(key=lambda p: (order[p.chunk.chunk_id], p.sentence.line_start))
         return keep
@@ -325,22 +318,34 @@ class ExtractiveComposer:
             if not s.heading and not _is_label(s)
         ]
 
-    def _asked_field(self, result: SearchResult) -> Chunk | None:
+    def _asked_field(self, result: SearchResult, frame: QuestionFrame | None) -> Chunk | None:
         """The passage among the quoted ones that is the asked field ("Đối tượng", "Nội dung" …) of the asked
         project: a project's fields are separate passages, and the best-ranked one of the project is often its
-        Mục tiêu, not the field asked."""
+        Mục tiêu, not the field asked. Not one under another funding source than the one asked ("b) Nguồn ngân
+        sách địa phương" does not answer "ngân sách trung ương bao nhiêu")."""
         wanted = result.intent.field
         if not wanted or not result.passages:
             return None
         top = result.passages[0].chunk
+        # every source the question names ("ngân sách trung ương và ngân sách địa phương mỗi bên bao nhiêu?")
+        funding = self.frames.vocabulary.funding_in(fold(frame.topic)) if frame and frame.scope.funding else []
         return next(
             (
                 p.chunk
                 for p in result.passages[: self.settings.quoted_passages]
-                if p.chunk.field == wanted and self._is_the_asked_project(p.chunk, top, result)
+                if p.chunk.field == wanted
+                and self._is_the_asked_project(p.chunk, top, result)
+                and (not funding or self._funded_as_asked(p.chunk, funding))
             ),
             None,
         )
+
+    def _funded_as_asked(self, chunk: Chunk, funding: list[str]) -> bool:
+        """Whether the titles under the chunk's project name no funding source, or one asked (the project's
+        own title does not count: "Hỗ trợ đầu tư phát triển hạ tầng" names no budget)."""
+        below = chunk.section_path[len(_project_path(chunk)) :]
+        named = self.frames.vocabulary.funding_in(fold(SECTION_SEPARATOR.join(below)))
+        return not named or any(source in named for source in funding)
 
     @staticmethod
     def _is_the_asked_project(chunk: Chunk, top: Chunk, result: SearchResult) -> bool:
