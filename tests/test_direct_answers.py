@@ -141,3 +141,20 @@ def test_the_value_that_fits_best_leads_the_answer(service: AssistantService) ->
     answer = service.ask(question).answer
     assert not answer.refused, answer.answer
     assert date.group(1) in answer.direct[0].text, answer.answer
+
+
+def test_a_rate_asked_as_a_level_is_not_answered_by_its_reduction_target(service: AssistantService) -> None:
+    # Krông Nô's plan sets "giảm ít nhất 1,5%" for this rate and states no level: a change is no level
+    answer = service.ask("Hiện nay tỷ lệ hộ nghèo là đồng bào dân tộc thiểu số tại chỗ ở Krông Nô là bao nhiêu?").answer
+    assert answer.refused and not answer.direct, answer.answer
+    target = service.ask("Krông Nô đặt chỉ tiêu giảm tỷ lệ hộ nghèo đồng bào dân tộc thiểu số tại chỗ bao nhiêu?")
+    assert not target.answer.refused and "1,5%" in target.answer.direct[0].text, target.answer.answer
+
+
+def test_an_office_the_plan_assigns_nothing_is_refused_by_name(service: AssistantService) -> None:
+    unnamed = service.ask("Trong kế hoạch năm 2025 của Ia H'Drai, Phòng Văn hóa và Thông tin được giao nhiệm vụ gì?")
+    assert unnamed.answer.refused, unnamed.answer.answer
+    reason = service.prompts.answer.unnamed_office.format(offices="Phòng Văn hóa và Thông tin")
+    assert reason in unnamed.answer.answer
+    named = service.ask("Trong kế hoạch năm 2025 của Ia H'Drai, Phòng Tài chính - Kế hoạch được giao nhiệm vụ gì?")
+    assert not named.answer.refused, named.answer.answer
