@@ -32,9 +32,7 @@ def resolve_follow_up(
     before = previous.frame
     if frame.asked == "number" and before.asked in _FIGURES and frame.scope.field is None:
         # "sang năm 2025 thì cần bao nhiêu?" after "được phân bổ bao nhiêu?": the same figure, another year
-        frame = frame.model_copy(
-            update={"asked": before.asked, "unit": before.unit, "units": before.units, "per": before.per}
-        )
+        frame = frame.model_copy(update={"asked": before.asked, "units": before.units, "per": before.per})
     scope = frame.scope.merged_over(before.scope)
     new_place = frame.scope.locality is not None and frame.scope.locality != before.scope.locality
     changes_field = (frame.scope.field is not None and frame.scope.field != before.scope.field) or (

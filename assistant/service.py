@@ -111,7 +111,7 @@ class AssistantService:
             return frame
         update: dict[str, object] = {"scope": override.merged_over(frame.scope)}
         if override.field is not None and override.field != frame.scope.field and frame.asked in VALUE_TYPES:
-            update |= {"asked": "list", "also": [], "unit": None, "per": None}
+            update |= {"asked": "list", "also": [], "units": [], "per": None}
         return frame.model_copy(update=update)
 
     def scope_chunks(self, question: str, frame: QuestionFrame, result: SearchResult) -> list[Chunk]:

@@ -43,9 +43,12 @@ class Vocabulary:
     change_before: tuple[str, ...]  # a value right after one of these is a change …
     change_level: tuple[str, ...]  # … unless one of these comes between ("giảm còn")
 
+    def stages_in(self, folded: str) -> list[str]:
+        return [stage for stage, cues in self.stages.items() if any(has_phrase(folded, c) for c in cues)]
+
     def stage_in(self, folded: str) -> str | None:
         """The one stage a text names ("bố trí bao nhiêu và giải ngân bao nhiêu" names two: none)."""
-        named = [stage for stage, cues in self.stages.items() if any(has_phrase(folded, c) for c in cues)]
+        named = self.stages_in(folded)
         return named[0] if len(named) == 1 else None
 
     def funding_in(self, folded: str) -> list[str]:

@@ -168,7 +168,7 @@ class FactExtractor:
         return self._office
 
     def office_names(self, text: str, folded: str | None = None) -> list[tuple[int, str]]:
-        """The offices a text names, with where each starts: "Phòng Văn hóa và Thông tin", "Trạm y tế xã"."""
+        """The offices a text names, with where each starts: "Phòng Văn hóa và Thông tin", "Hội Liên hiệp Phụ nữ"."""
         folded = _aligned_fold(text) if folded is None else folded
         # an office is written with a capital ("Phòng", "Ủy ban"); "hội" inside "Xã hội" is not one
         named = [

@@ -188,7 +188,6 @@ class ExtractiveComposer:
         if unnamed:
             reason = self.prompts.answer.unnamed_office.format(offices=", ".join(unnamed))
             return self.refuse(result, documents, reason, frame, nearby=picks)
-        pool = pool if value else []
         matches = self.facts.run(question, frame, pool, documents) if value else []
         if not self.gate.run(question, frame, result, matches, value).answerable:
             if not value:

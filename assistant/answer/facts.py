@@ -120,7 +120,7 @@ class FactMatcher:
         asked = frame.asked
         if not any(_kind_answers(kind, fact) for kind in (asked, *frame.also)) and not _share_counted(frame, fact):
             return False
-        counted = {_counted(unit) for unit in frame.units or ([frame.unit] if frame.unit else [])}
+        counted = {_counted(unit) for unit in frame.units}
         if counted and fact.kind == "count" and _counted(fact.unit) not in counted:
             return False  # "bao nhiêu lao động" is not answered by "08 xóm"
         if frame.per is not None and fact.per != frame.per:
@@ -189,8 +189,7 @@ def _share_counted(frame: QuestionFrame, fact: Fact) -> bool:
 
 def _at_stage(fact: Fact, chunk: Chunk, stage: str, vocabulary: Vocabulary) -> bool:
     """Whether a figure is of the asked stage: its sentence or section names that stage, or names none."""
-    said = fold(f"{chunk.section} {fact.text}")
-    named = [s for s, cues in vocabulary.stages.items() if any(has_phrase(said, cue) for cue in cues)]
+    named = vocabulary.stages_in(fold(f"{chunk.section} {fact.text}"))
     return not named or stage in named
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from assistant.retrieval.query import QueryIntent
 from core.text import fold, has_phrase
@@ -70,9 +70,10 @@ class QuestionFrame(BaseModel):
     topic: str = Field("", description="all content words of the question: what a matching passage is about")
     per: str | None = Field(None, description="the unit the value is asked per: hộ, người, tháng …")
     role: str | None = Field(None, description="for offices: chủ trì or phối hợp")
-    unit: str | None = Field(None, description="for counts: what is counted ('hộ', 'lao động', 'công trình')")
     units: list[str] = Field(
-        default_factory=list, description="every count unit asked ('bao nhiêu mô hình, bao nhiêu đối tượng')"
+        default_factory=list,
+        description="for counts: what is counted ('hộ', 'lao động'), each unit asked ('bao nhiêu mô hình, bao "
+        "nhiêu đối tượng')",
     )
     also: list[AskedType] = Field(
         default_factory=list, description="other kinds of value asked at once ('bao nhiêu hộ, tỷ lệ bao nhiêu')"
@@ -83,8 +84,15 @@ class QuestionFrame(BaseModel):
         False, description="for rates: the question asks about a change or a target ('giảm', 'chỉ tiêu'), not a level"
     )
     offices: list[str] = Field(
-        default_factory=list, description="offices the question names ('Trạm y tế xã Trực Thái'), as written"
+        default_factory=list,
+        description="offices the question names, as written, without their place ('Phòng Dân tộc')",
     )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unit(self) -> str | None:
+        """The first count unit asked: what the page shows."""
+        return self.units[0] if self.units else None
 
     @property
     def label(self) -> str:
@@ -121,6 +129,11 @@ def expand_abbreviations(question: str) -> str:
 # where an office's own name ends in a question: its place ("Phòng Dân tộc huyện Đắk Glei"), or the
 # first word of the question after it ("Trung tâm … được giao", "Hội … có nhiệm vụ")
 _AFTER_OFFICE = {"huyen", "xa", "tinh", "thi", "thon", "xom", "buon", "cap", "co", "duoc", "tham", "trien", "giao"}
+
+
+def _place_words(intent: QueryIntent) -> set[str]:
+    """The folded words of the places a question names ("ia", "hdrai")."""
+    return {w for place in intent.localities for w in fold(place).replace("'", "").split()}
 
 
 def _without_place(name: str, places: set[str]) -> str:
@@ -219,7 +232,7 @@ class FrameReader:
         after = self.content(expand_abbreviations(question)[cue_end:], intent) if cue_end else ""
         focus = after if len(after.split()) >= 2 else topic
         units = self.counted(folded) if "count" in (asked, *also) else []
-        places = {w for place in intent.localities for w in fold(place).replace("'", "").split()}
+        places = _place_words(intent)
         offices = [
             _without_place(name, places) for _, name in self.extractor.office_names(expand_abbreviations(question))
         ]
@@ -229,7 +242,6 @@ class FrameReader:
             topic=topic,
             per=per,
             role=role,
-            unit=units[0] if units else None,
             units=units,
             also=also,
             scope=scope,
@@ -243,16 +255,17 @@ class FrameReader:
         units: list[str] = []
         for m in _QUANTITY.finditer(folded):
             after = folded[m.end() :].lstrip()
+            # the units are longest first: "người lao động" before "người"
             unit = next(
                 (u for u in self.vocabulary.count_units if re.match(rf"{re.escape(fold(u))}(?!\w)", after)), None
             )
-            if unit is not None and unit not in units:  # longest first
+            if unit is not None and unit not in units:
                 units.append(unit)
         return units
 
     def content(self, question: str, intent: QueryIntent) -> str:
         """The question's own content words, without places, years, project numbers and question words."""
-        places = {w for place in intent.localities for w in fold(place).replace("'", "").split()}
+        places = _place_words(intent)
         words = []
         for word in question.split():
             bare = fold(word).strip("?,.;:!()\"'").replace("'", "")
