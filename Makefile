@@ -21,25 +21,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# as root, installs what is missing; otherwise says what to install (the loaders then refuse those formats)
-system:
-	@if ! ( $(SYSTEM_CHECK) ) >/dev/null 2>&1; then \
+# $(call apt_install,PACKAGES,CHECK,WHAT): as root, installs PACKAGES when CHECK fails; otherwise says what
+# is missing and the command that installs it
+define apt_install
+	@if ! ( $(2) ) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      $(APT_PACKAGES) >/dev/null; \
-	  else echo "Thiếu công cụ đọc tệp quét/.doc; cài bằng: sudo apt-get install $(APT_PACKAGES)" >&2; fi; \
+	      $(1) >/dev/null; \
+	  else echo "Thiếu $(3); cài bằng: sudo apt-get install $(1)" >&2; fi; \
 	fi
+endef
+
+# OCR, .doc and the format fixtures' tools (without them the loaders refuse those formats)
+system:
+	$(call apt_install,$(APT_PACKAGES),$(SYSTEM_CHECK),công cụ đọc tệp quét/.doc)
 
 install: system $(STAMP)
 
-# the browser tests drive Debian's Chromium; same rule as `system`
+# the browser tests drive Debian's Chromium
 system-test: system
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      chromium >/dev/null; \
-	  else echo "Thiếu trình duyệt cho bài kiểm thử giao diện; cài bằng: sudo apt-get install chromium" >&2; fi; \
-	fi
+	$(call apt_install,chromium,command -v chromium,trình duyệt cho bài kiểm thử giao diện)
 
 run: $(STAMP)
 	$(PY) -m assistant serve --ingest
